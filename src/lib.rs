@@ -1,0 +1,12 @@
+//! xmodal: a workbench for learning aligned cross-modal representations.
+//!
+//! The Rust core (tensors, data, networks, objectives, training, evaluation, visualisation) is
+//! plain library code over candle; `script` is the only module that knows Rhai.
+
+pub mod device;
+pub mod error;
+pub mod interrupt;
+pub mod script;
+pub mod tensor;
+
+pub use error::{Error, Result};

@@ -1,0 +1,57 @@
+//! The Rhai layer: the engine with every xmodal namespace registered, the REPL, the script runner
+//! and the API docs. This is the only module that knows Rhai.
+
+pub mod convert;
+pub mod docs;
+pub mod options;
+pub mod repl;
+pub mod runner;
+pub mod session;
+pub mod stats;
+pub mod stdlib;
+pub mod syntax;
+pub mod tensor;
+pub mod value;
+
+use rhai::Engine;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static DEFAULT_SEED: AtomicU64 = AtomicU64::new(0);
+
+/// The seed used when a script's option map names none (`--seed N`; 0 by default).
+pub fn default_seed() -> u64 {
+    DEFAULT_SEED.load(Ordering::SeqCst)
+}
+
+/// Set the run's default seed.
+pub fn set_default_seed(seed: u64) {
+    DEFAULT_SEED.store(seed, Ordering::SeqCst);
+}
+
+/// An engine with every xmodal namespace registered; imports resolve against `base` (the folder
+/// of the running script) after the embedded `xmodal/…` library.
+pub fn engine(base: Option<PathBuf>) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_expr_depths(256, 256);
+    engine.set_max_call_levels(256);
+    tensor::register(&mut engine);
+    stats::register(&mut engine);
+    engine.set_module_resolver(stdlib::resolver(base));
+    // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
+    // habit, so the word is read as a plain identifier.
+    #[allow(deprecated)]
+    engine.on_parse_token(|token, _, _| match token {
+        rhai::Token::Reserved(s) if s.as_str() == "var" => rhai::Token::Identifier(s),
+        other => other,
+    });
+    // Ctrl-C stops the running statement; the REPL keeps its variables.
+    engine.on_progress(|_| {
+        if crate::interrupt::requested() {
+            Some("interrupted (Ctrl-C)".into())
+        } else {
+            None
+        }
+    });
+    engine
+}

@@ -1,0 +1,96 @@
+//! A script session: one engine and one scope that persist across evaluations, so variables and
+//! functions defined by one REPL entry are there for the next. Errors and panics never end it.
+
+use super::convert::panic_message;
+use super::value::ScriptTensor;
+use rhai::{Dynamic, Engine, Scope, AST};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+/// Engine, variables and the functions defined so far.
+pub struct Session {
+    pub engine: Engine,
+    pub scope: Scope<'static>,
+    functions: AST,
+}
+
+impl Session {
+    /// A session whose imports resolve relative to `base`.
+    pub fn new(base: Option<PathBuf>) -> Self {
+        Session {
+            engine: super::engine(base),
+            scope: Scope::new(),
+            functions: AST::empty(),
+        }
+    }
+
+    /// Compile and run `src` in the session; returns the value it evaluated to (unit for
+    /// statements). The error text carries the position (`line L, position P`).
+    pub fn eval(&mut self, src: &str) -> Result<Dynamic, String> {
+        crate::interrupt::clear();
+        let ast = self
+            .engine
+            .compile_with_scope(&self.scope, src)
+            .map_err(|e| format!("syntax error: {e}"))?;
+        let combined = self.functions.merge(&ast);
+        let engine = &self.engine;
+        let scope = &mut self.scope;
+        let out = catch_unwind(AssertUnwindSafe(|| {
+            engine.eval_ast_with_scope::<Dynamic>(scope, &combined)
+        }));
+        // Keep the functions even when the statements failed, as a REPL user would expect.
+        let mut funcs = combined;
+        funcs.clear_statements();
+        self.functions = funcs;
+        match out {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.to_string().replacen("Runtime error: ", "", 1)),
+            Err(p) => Err(format!(
+                "internal error: {} (this is a bug in xmodal; please report it)",
+                panic_message(&p)
+            )),
+        }
+    }
+
+    /// How the REPL shows a value: a tensor in full numpy form, anything else as Rhai's debug
+    /// text (strings quoted, tensors inside arrays and maps as one-line headers).
+    pub fn show(&self, v: &Dynamic) -> String {
+        if let Some(t) = v.read_lock::<ScriptTensor>() {
+            return crate::tensor::display::render(t.tensor());
+        }
+        let mut s = Scope::new();
+        s.push_dynamic("__v", v.clone());
+        self.engine
+            .eval_with_scope::<String>(&mut s, "to_debug(__v)")
+            .unwrap_or_else(|_| format!("<{}>", v.type_name()))
+    }
+
+    /// The variables in scope: (name, type, short value).
+    pub fn vars(&self) -> Vec<(String, String, String)> {
+        self.scope
+            .iter()
+            .filter(|(n, _, _)| !n.starts_with("__"))
+            .map(|(name, _constant, v)| {
+                let mut shown = self.show(&v);
+                if v.is::<ScriptTensor>() {
+                    shown = shown.lines().next().unwrap_or("").to_string();
+                }
+                if shown.chars().count() > 70 {
+                    shown = shown.chars().take(67).collect::<String>() + "...";
+                }
+                (
+                    name.to_string(),
+                    self.engine.map_type_name(v.type_name()).to_string(),
+                    shown,
+                )
+            })
+            .collect()
+    }
+
+    /// Names for tab completion: variables in scope and script-defined functions.
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.scope.iter().map(|(n, _, _)| n.to_string()).collect();
+        v.extend(self.functions.iter_functions().map(|f| f.name.to_string()));
+        v
+    }
+}
