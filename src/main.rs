@@ -44,8 +44,22 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A panic outside a native call (those become script errors) is reported, not hidden.
+    match std::panic::catch_unwind(run) {
+        Ok(code) => code,
+        Err(p) => fail(&format!(
+            "internal error: {} (this is a bug in xmodal; XMODAL_DEBUG=1 shows where)",
+            script::convert::panic_message(&p)
+        )),
+    }
+}
+
+fn run() -> ExitCode {
     // Panics inside native calls become script errors; keep Rust's panic text off the terminal.
-    std::panic::set_hook(Box::new(|_| {}));
+    // Set XMODAL_DEBUG=1 to see them with their location.
+    if std::env::var_os("XMODAL_DEBUG").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
     let cli = Cli::parse();
     if let Some(d) = &cli.device {
         match xmodal::device::parse(d) {

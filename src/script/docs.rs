@@ -26,13 +26,14 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
         .gen_fn_metadata_to_json(false)
         .unwrap_or_else(|_| "{}".into());
     let v: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
-    let mut by_name: BTreeMap<(String, String), FnDoc> = BTreeMap::new();
+    // (group, name) -> [(signature, doc)] over every overload.
+    let mut overloads: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
     let mut add = |module: &str, f: &Value| {
         let name = f["name"].as_str().unwrap_or("");
-        if name.starts_with("get$")
+        if name.is_empty()
+            || name.starts_with("get$")
             || name.starts_with("set$")
             || name.starts_with("index$")
-            || name.is_empty()
         {
             return;
         }
@@ -44,15 +45,10 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
             .unwrap_or(false);
         let (group, shown) = if operator {
             ("operators".to_string(), name.to_string())
-        } else if global || module.is_empty() {
-            (
-                if module.is_empty() {
-                    "global".to_string()
-                } else {
-                    format!("{module} (methods)")
-                },
-                name.to_string(),
-            )
+        } else if module.is_empty() {
+            ("global".to_string(), name.to_string())
+        } else if global {
+            (format!("{module} (methods)"), name.to_string())
         } else {
             (module.to_string(), format!("{module}::{name}"))
         };
@@ -66,25 +62,10 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
                     .collect()
             })
             .unwrap_or_default();
-        let e = by_name
-            .entry((group.clone(), shown.clone()))
-            .or_insert(FnDoc {
-                name: shown,
-                group,
-                signatures: vec![],
-                doc: String::new(),
-            });
-        if !e.signatures.contains(&sig) {
-            e.signatures.push(sig);
-        }
-        if e.doc.is_empty() {
-            e.doc = doc.join("\n").trim().to_string();
-        } else if !doc.is_empty() {
-            let more = doc.join("\n").trim().to_string();
-            if !e.doc.contains(&more) {
-                e.doc = format!("{}\n\n{more}", e.doc);
-            }
-        }
+        overloads
+            .entry((group, shown))
+            .or_default()
+            .push((sig, doc.join("\n").trim().to_string()));
     };
     if let Some(mods) = v["modules"].as_object() {
         for (m, body) in mods {
@@ -96,7 +77,27 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
     for f in v["functions"].as_array().into_iter().flatten() {
         add("", f);
     }
-    by_name.into_values().collect()
+    // Metadata order is not stable between builds; the reference must be.
+    overloads
+        .into_iter()
+        .map(|((group, name), mut list)| {
+            list.sort();
+            let mut signatures: Vec<String> = list.iter().map(|(s, _)| s.clone()).collect();
+            signatures.dedup();
+            let mut docs: Vec<String> = vec![];
+            for (_, d) in list {
+                if !d.is_empty() && !docs.contains(&d) {
+                    docs.push(d);
+                }
+            }
+            FnDoc {
+                name,
+                group,
+                signatures,
+                doc: docs.join("\n\n"),
+            }
+        })
+        .collect()
 }
 
 fn strip_comment(c: &str) -> String {

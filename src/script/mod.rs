@@ -1,6 +1,7 @@
 //! The Rhai layer: the engine with every xmodal namespace registered, the REPL, the script runner
 //! and the API docs. This is the only module that knows Rhai.
 
+pub mod check;
 pub mod convert;
 pub mod docs;
 pub mod options;
@@ -35,6 +36,7 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     engine.set_max_call_levels(256);
+    check::register(&mut engine);
     tensor::register(&mut engine);
     stats::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));

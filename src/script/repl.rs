@@ -283,3 +283,52 @@ impl Hinter for ReplHelper {
 }
 impl Highlighter for ReplHelper {}
 impl Helper for ReplHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(input: &str) -> (String, String, usize) {
+        let mut s = Session::new(None);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let n = run_piped(&mut s, input.as_bytes(), &mut out, &mut err);
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+            n,
+        )
+    }
+
+    #[test]
+    fn multi_line_entries_wait_for_closing_brackets() {
+        let (out, err, failures) = feed("let m = #{\n a: 1,\n b: [2,\n 3] };\nm.b[1] + m.a\n");
+        assert_eq!((out.as_str(), err.as_str(), failures), ("4\n", "", 0));
+    }
+
+    #[test]
+    fn errors_are_counted_and_the_session_goes_on() {
+        let (out, err, failures) = feed("let x = 1;\nx +;\nnope();\nx\n");
+        assert_eq!(out, "1\n");
+        assert_eq!(failures, 2);
+        assert!(err.starts_with("error: syntax error:"), "{err}");
+    }
+
+    #[test]
+    fn functions_persist_between_entries() {
+        let (out, _, _) = feed("fn sq(x) { x * x }\nsq(7)\n");
+        assert_eq!(out, "49\n");
+    }
+
+    #[test]
+    fn completion_offers_namespaced_names_and_variables() {
+        let s = Session::new(None);
+        let mut names = crate::script::docs::completion_names(&s.engine);
+        names.push("my_var".into());
+        assert_eq!(
+            completions(&names, "tensor::ra"),
+            vec!["tensor::rand", "tensor::randn"]
+        );
+        assert!(completions(&names, "tens").contains(&"tensor::".to_string()));
+        assert_eq!(completions(&names, "my_"), vec!["my_var"]);
+    }
+}

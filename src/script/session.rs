@@ -32,6 +32,7 @@ impl Session {
             .engine
             .compile_with_scope(&self.scope, src)
             .map_err(|e| format!("syntax error: {e}"))?;
+        let imports = top_level_imports(&ast);
         let combined = self.functions.merge(&ast);
         let engine = &self.engine;
         let scope = &mut self.scope;
@@ -42,6 +43,7 @@ impl Session {
         let mut funcs = combined;
         funcs.clear_statements();
         self.functions = funcs;
+        self.keep_imports(&imports);
         match out {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(e.to_string().replacen("Runtime error: ", "", 1)),
@@ -49,6 +51,21 @@ impl Session {
                 "internal error: {} (this is a bug in xmodal; please report it)",
                 panic_message(&p)
             )),
+        }
+    }
+
+    /// Imports last only as long as one evaluation in Rhai; a REPL user expects `import "x" as m;`
+    /// to stay, so each imported module is registered with the engine under its alias.
+    fn keep_imports(&mut self, imports: &[(String, String)]) {
+        for (path, alias) in imports {
+            if let Ok(m) = self.engine.module_resolver().resolve(
+                &self.engine,
+                None,
+                path,
+                rhai::Position::NONE,
+            ) {
+                self.engine.register_static_module(alias.as_str(), m);
+            }
         }
     }
 
@@ -93,4 +110,21 @@ impl Session {
         v.extend(self.functions.iter_functions().map(|f| f.name.to_string()));
         v
     }
+}
+
+/// `(path, alias)` of every top-level `import "path" as alias;` with a constant path.
+#[allow(deprecated)]
+fn top_level_imports(ast: &AST) -> Vec<(String, String)> {
+    ast.statements()
+        .iter()
+        .filter_map(|stmt| match stmt {
+            rhai::Stmt::Import(x, _) => match &x.0 {
+                rhai::Expr::StringConstant(path, _) if !x.1.name.is_empty() => {
+                    Some((path.to_string(), x.1.name.to_string()))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }

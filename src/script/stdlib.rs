@@ -39,17 +39,15 @@ impl ModuleResolver for StdlibResolver {
             return Err(EvalAltResult::ErrorModuleNotFound(path.into(), pos).into());
         };
         let src = Self::source(name).ok_or_else(|| {
-            let known: Vec<&str> = FILES.iter().map(|(n, _)| *n).collect();
-            Box::new(EvalAltResult::ErrorRuntime(
-                format!(
-                    "import \"{path}\": no such xmodal library; available: {}",
-                    known
-                        .iter()
-                        .map(|k| format!("xmodal/{k}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-                .into(),
+            let known: Vec<String> = FILES.iter().map(|(n, _)| format!("xmodal/{n}")).collect();
+            let msg = format!(
+                "import \"{path}\": no such xmodal library; available: {}",
+                known.join(", ")
+            );
+            // A module resolver may only return these two error kinds.
+            Box::new(EvalAltResult::ErrorInModule(
+                path.into(),
+                EvalAltResult::ErrorRuntime(msg.into(), pos).into(),
                 pos,
             ))
         })?;

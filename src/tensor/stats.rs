@@ -176,10 +176,12 @@ mod tests {
     }
 
     #[test]
-    fn correlation_of_a_line_is_one_and_std_is_sample_std() {
+    fn correlation_and_sample_std_match_hand_values() {
+        // Deviations (-1, 0, 1) and (-13/6, -1/6, 7/3): r = 4.5 / sqrt(2 * 61/6).
+        let r = correlation(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.5]).unwrap();
         assert!(
-            (correlation(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.5]).unwrap() - 0.998_867_137_5).abs()
-                < 1e-9
+            (r - 4.5 / (2.0f64 * 61.0 / 6.0).sqrt()).abs() < 1e-12,
+            "{r}"
         );
         let (m, s) = mean_std(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
         assert_eq!(m, 5.0);

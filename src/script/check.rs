@@ -1,0 +1,74 @@
+//! `assert` and `assert_close`: checks for examples and tests written in Rhai. A failed check is a
+//! script error with the message, so `xmodal run` exits non-zero.
+
+use super::convert::{guard, number, RhaiResult};
+use super::value::ScriptTensor;
+use crate::error::Error;
+use rhai::plugin::*;
+use rhai::{Dynamic, Engine, FLOAT};
+
+/// Register `assert` and `assert_close` as global functions.
+pub fn register(engine: &mut Engine) {
+    engine.register_global_module(exported_module!(check_api).into());
+}
+
+fn values(d: &Dynamic) -> crate::Result<Vec<f64>> {
+    if let Some(t) = d.read_lock::<ScriptTensor>() {
+        return crate::tensor::to_f64_vec(t.tensor());
+    }
+    if d.is_array() {
+        let (v, _, _) = super::convert::nested("assert_close", d)?;
+        return Ok(v);
+    }
+    Ok(vec![number("assert_close", "value", d)?])
+}
+
+#[export_module]
+pub mod check_api {
+    use super::*;
+
+    /// Fail with `message` unless `condition` is true.
+    ///
+    /// ```rhai
+    /// assert(1 + 1 == 2, "arithmetic works");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn assert(condition: bool, message: &str) -> RhaiResult<()> {
+        guard("assert", || {
+            if condition {
+                Ok(())
+            } else {
+                Err(Error::msg(format!("assertion failed: {message}")))
+            }
+        })
+    }
+
+    /// Fail unless every element of `actual` (a tensor, nested array or number) is within `tol`
+    /// of `expected` (absolute difference), element by element.
+    ///
+    /// ```rhai
+    /// assert_close(tensor::from([1.0, 2.0]).sum(), 3.0, 1e-6);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn assert_close(actual: Dynamic, expected: Dynamic, tol: FLOAT) -> RhaiResult<()> {
+        guard("assert_close", || {
+            let a = values(&actual)?;
+            let e = values(&expected)?;
+            if a.len() != e.len() {
+                return Err(Error::msg(format!(
+                    "assert_close: {} values vs {} expected",
+                    a.len(),
+                    e.len()
+                )));
+            }
+            for (i, (x, y)) in a.iter().zip(&e).enumerate() {
+                if !((x - y).abs() <= tol) {
+                    return Err(Error::msg(format!(
+                        "assert_close: element {i} is {x}, expected {y} (tolerance {tol})"
+                    )));
+                }
+            }
+            Ok(())
+        })
+    }
+}
