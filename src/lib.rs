@@ -9,5 +9,6 @@ pub mod error;
 pub mod interrupt;
 pub mod script;
 pub mod tensor;
+pub mod train;
 
 pub use error::{Error, Result};
