@@ -26,14 +26,27 @@ pub struct ParamGroup {
 /// Which optimizer, with its hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OptimizerKind {
-    Sgd { momentum: f64, weight_decay: f64, nesterov: bool },
-    AdamW { beta1: f64, beta2: f64, eps: f64, weight_decay: f64 },
+    Sgd {
+        momentum: f64,
+        weight_decay: f64,
+        nesterov: bool,
+    },
+    AdamW {
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        weight_decay: f64,
+    },
 }
 
 impl OptimizerKind {
     /// The papers' setting: SGD, momentum 0.9, weight decay 5e-4.
     pub fn papers() -> Self {
-        OptimizerKind::Sgd { momentum: 0.9, weight_decay: 5e-4, nesterov: false }
+        OptimizerKind::Sgd {
+            momentum: 0.9,
+            weight_decay: 5e-4,
+            nesterov: false,
+        }
     }
 }
 
@@ -53,10 +66,18 @@ impl Optimizer {
     pub fn new(kind: OptimizerKind, groups: Vec<ParamGroup>) -> Result<Self> {
         for g in &groups {
             if g.names.len() != g.vars.len() {
-                return Err(Error::msg("optimizer: each parameter group needs one name per variable"));
+                return Err(Error::msg(
+                    "optimizer: each parameter group needs one name per variable",
+                ));
             }
         }
-        Ok(Optimizer { kind, groups, first: BTreeMap::new(), second: BTreeMap::new(), step: 0 })
+        Ok(Optimizer {
+            kind,
+            groups,
+            first: BTreeMap::new(),
+            second: BTreeMap::new(),
+            step: 0,
+        })
     }
 
     /// Steps taken so far.
@@ -77,10 +98,16 @@ impl Optimizer {
         for g in &self.groups {
             let lr = lr * g.lr_mult;
             for (name, var) in g.names.iter().zip(&g.vars) {
-                let Some(grad) = grads.get(var.as_tensor()) else { continue };
+                let Some(grad) = grads.get(var.as_tensor()) else {
+                    continue;
+                };
                 let w = var.as_tensor();
                 let new_w = match &self.kind {
-                    OptimizerKind::Sgd { momentum, weight_decay, nesterov } => {
+                    OptimizerKind::Sgd {
+                        momentum,
+                        weight_decay,
+                        nesterov,
+                    } => {
                         let mut d = grad.clone();
                         if *weight_decay != 0.0 {
                             d = (d + (w * *weight_decay).op("sgd")?).op("sgd")?;
@@ -90,25 +117,39 @@ impl Optimizer {
                                 Some(b) => ((b * *momentum).op("sgd")? + &d).op("sgd")?,
                                 None => d.clone(),
                             };
-                            d = if *nesterov { (&d + (&buf * *momentum).op("sgd")?).op("sgd")? } else { buf.clone() };
+                            d = if *nesterov {
+                                (&d + (&buf * *momentum).op("sgd")?).op("sgd")?
+                            } else {
+                                buf.clone()
+                            };
                             self.first.insert(name.clone(), buf);
                         }
                         (w - (d * lr).op("sgd")?).op("sgd")?
                     }
-                    OptimizerKind::AdamW { beta1, beta2, eps, weight_decay } => {
+                    OptimizerKind::AdamW {
+                        beta1,
+                        beta2,
+                        eps,
+                        weight_decay,
+                    } => {
                         let decayed = (w * (1.0 - lr * weight_decay)).op("adamw")?;
                         let m = match self.first.get(name) {
-                            Some(m) => ((m * *beta1).op("adamw")? + (grad * (1.0 - beta1)).op("adamw")?).op("adamw")?,
+                            Some(m) => ((m * *beta1).op("adamw")?
+                                + (grad * (1.0 - beta1)).op("adamw")?)
+                            .op("adamw")?,
                             None => (grad * (1.0 - beta1)).op("adamw")?,
                         };
                         let g2 = grad.sqr().op("adamw")?;
                         let v = match self.second.get(name) {
-                            Some(v) => ((v * *beta2).op("adamw")? + (g2 * (1.0 - beta2)).op("adamw")?).op("adamw")?,
+                            Some(v) => ((v * *beta2).op("adamw")?
+                                + (g2 * (1.0 - beta2)).op("adamw")?)
+                            .op("adamw")?,
                             None => (g2 * (1.0 - beta2)).op("adamw")?,
                         };
                         let m_hat = (&m / (1.0 - beta1.powi(t))).op("adamw")?;
                         let v_hat = (&v / (1.0 - beta2.powi(t))).op("adamw")?;
-                        let upd = (m_hat / (v_hat.sqrt().op("adamw")? + *eps).op("adamw")?).op("adamw")?;
+                        let upd = (m_hat / (v_hat.sqrt().op("adamw")? + *eps).op("adamw")?)
+                            .op("adamw")?;
                         self.first.insert(name.clone(), m);
                         self.second.insert(name.clone(), v);
                         (decayed - (upd * lr).op("adamw")?).op("adamw")?
@@ -130,8 +171,17 @@ impl Optimizer {
         for (k, v) in &self.second {
             m.insert(format!("optim.second.{k}"), v.clone());
         }
-        let dev = self.groups.iter().flat_map(|g| g.vars.first()).next().map(|v| v.device().clone()).unwrap_or(candle_core::Device::Cpu);
-        m.insert("optim.step".into(), Tensor::new(&[self.step as i64], &dev).op("optimizer state")?);
+        let dev = self
+            .groups
+            .iter()
+            .flat_map(|g| g.vars.first())
+            .next()
+            .map(|v| v.device().clone())
+            .unwrap_or(candle_core::Device::Cpu);
+        m.insert(
+            "optim.step".into(),
+            Tensor::new(&[self.step as i64], &dev).op("optimizer state")?,
+        );
         Ok(m)
     }
 
@@ -145,7 +195,12 @@ impl Optimizer {
             } else if let Some(n) = k.strip_prefix("optim.second.") {
                 self.second.insert(n.to_string(), v.clone());
             } else if k == "optim.step" {
-                self.step = v.to_vec1::<i64>().op("optimizer state")?.first().copied().unwrap_or(0) as usize;
+                self.step = v
+                    .to_vec1::<i64>()
+                    .op("optimizer state")?
+                    .first()
+                    .copied()
+                    .unwrap_or(0) as usize;
             }
         }
         Ok(())
@@ -157,7 +212,12 @@ pub fn clip_grad_norm(grads: &mut GradStore, vars: &[Var], max_norm: f64) -> Res
     let mut total = 0.0;
     for v in vars {
         if let Some(g) = grads.get(v.as_tensor()) {
-            total += g.sqr().and_then(|s| s.sum_all()).and_then(|s| s.to_dtype(candle_core::DType::F64)).and_then(|s| s.to_scalar::<f64>()).op("clip_grad_norm")?;
+            total += g
+                .sqr()
+                .and_then(|s| s.sum_all())
+                .and_then(|s| s.to_dtype(candle_core::DType::F64))
+                .and_then(|s| s.to_scalar::<f64>())
+                .op("clip_grad_norm")?;
         }
     }
     let norm = total.sqrt();

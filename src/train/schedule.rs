@@ -27,15 +27,29 @@ impl Schedule {
     /// Validate the parameters.
     pub fn new(base_lr: f64, decay: Decay, warmup: usize) -> Result<Self> {
         if !(base_lr > 0.0 && base_lr.is_finite()) {
-            return Err(Error::invalid("schedule", "lr", format!("must be a positive number, got {base_lr}")));
+            return Err(Error::invalid(
+                "schedule",
+                "lr",
+                format!("must be a positive number, got {base_lr}"),
+            ));
         }
         match &decay {
-            Decay::Step { every: 0, .. } => return Err(Error::invalid("schedule", "every", "must be at least 1")),
-            Decay::Step { gamma, .. } if !(*gamma > 0.0) => return Err(Error::invalid("schedule", "gamma", "must be positive")),
-            Decay::Cosine { total: 0, .. } => return Err(Error::invalid("schedule", "total", "must be at least 1")),
+            Decay::Step { every: 0, .. } => {
+                return Err(Error::invalid("schedule", "every", "must be at least 1"))
+            }
+            Decay::Step { gamma, .. } if !(*gamma > 0.0) => {
+                return Err(Error::invalid("schedule", "gamma", "must be positive"))
+            }
+            Decay::Cosine { total: 0, .. } => {
+                return Err(Error::invalid("schedule", "total", "must be at least 1"))
+            }
             _ => {}
         }
-        Ok(Schedule { base_lr, decay, warmup })
+        Ok(Schedule {
+            base_lr,
+            decay,
+            warmup,
+        })
     }
 
     /// The rate at `step` (0-based).
@@ -62,9 +76,28 @@ mod tests {
 
     #[test]
     fn schedules_hold_hand_values() {
-        let s = Schedule::new(0.1, Decay::Step { every: 10, gamma: 0.5 }, 0).unwrap();
-        assert_eq!((s.lr(0), s.lr(9), s.lr(10), s.lr(25)), (0.1, 0.1, 0.05, 0.025));
-        let c = Schedule::new(1.0, Decay::Cosine { total: 100, min_lr: 0.0 }, 0).unwrap();
+        let s = Schedule::new(
+            0.1,
+            Decay::Step {
+                every: 10,
+                gamma: 0.5,
+            },
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.lr(0), s.lr(9), s.lr(10), s.lr(25)),
+            (0.1, 0.1, 0.05, 0.025)
+        );
+        let c = Schedule::new(
+            1.0,
+            Decay::Cosine {
+                total: 100,
+                min_lr: 0.0,
+            },
+            0,
+        )
+        .unwrap();
         assert!((c.lr(50) - 0.5).abs() < 1e-12 && c.lr(100).abs() < 1e-12 && c.lr(0) == 1.0);
         let w = Schedule::new(1.0, Decay::Constant, 4).unwrap();
         assert_eq!((w.lr(0), w.lr(3), w.lr(4)), (0.25, 1.0, 1.0));
@@ -72,7 +105,9 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let e = Schedule::new(-1.0, Decay::Constant, 0).unwrap_err().to_string();
+        let e = Schedule::new(-1.0, Decay::Constant, 0)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'lr'") && e.contains("positive"), "{e}");
     }
 }
