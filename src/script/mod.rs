@@ -11,6 +11,7 @@ pub mod session;
 pub mod stats;
 pub mod stdlib;
 pub mod syntax;
+pub mod sys;
 pub mod tensor;
 pub mod value;
 
@@ -39,6 +40,7 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     check::register(&mut engine);
     tensor::register(&mut engine);
     stats::register(&mut engine);
+    sys::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier.
