@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod device;
 pub mod error;
+pub mod eval;
 pub mod interrupt;
 pub mod script;
 pub mod tensor;
