@@ -7,6 +7,8 @@ pub mod assets;
 pub mod device;
 pub mod error;
 pub mod interrupt;
+pub mod nn;
+pub mod objectives;
 pub mod script;
 pub mod tensor;
 
