@@ -8,6 +8,8 @@ pub mod device;
 pub mod error;
 pub mod eval;
 pub mod interrupt;
+pub mod nn;
+pub mod objectives;
 pub mod script;
 pub mod tensor;
 pub mod train;

@@ -1,0 +1,22 @@
+//! Networks: modality encoders (pixel CNNs, text MLP, text CNN, sound CNN, features), the
+//! shared trunk, the cross-modal net that routes a batch by modality, freezing and checkpoints.
+//! Plain Rust over candle; `script::nn` exposes it to Rhai.
+
+pub mod checkpoint;
+pub mod dropout;
+pub mod encoder;
+pub mod gradcheck;
+pub mod init;
+pub mod layers;
+pub mod lrn;
+pub mod net;
+pub mod pixel;
+pub mod pool;
+pub mod sound;
+pub mod text;
+pub mod trunk;
+
+pub use encoder::EncoderSpec;
+pub use net::{CrossModalNet, NetConfig};
+pub use pixel::PixelArch;
+pub use trunk::Activations;
