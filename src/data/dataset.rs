@@ -5,7 +5,7 @@
 //! waveforms, features as f32 rows. `inputs` turns a selection into one f32 batch:
 //! Image [n, 3, S, S] with (x/255 − 0.5)/0.25; Text [n, 384] sentence vectors averaged over the
 //! sentences of each description (`text::description_vector`); Sound [n, 64, frames] log-mel,
-//! standardised by fixed constants ((v + 4)/4); Features [n, D] as stored.
+//! standardised by fixed constants ((v + 1.5)/3, about zero-mean on SynthPlaces); Features [n, D] as stored.
 
 use super::audio::{self, MelConfig};
 use super::text::{self, Vocab};
@@ -321,7 +321,7 @@ impl Dataset {
                     .map(|&i| {
                         audio::log_mel(&data[i], &cfg, &filters)
                             .into_iter()
-                            .map(|v| (v + 4.0) / 4.0)
+                            .map(|v| (v + 1.5) / 3.0)
                             .collect()
                     })
                     .collect()

@@ -2,6 +2,7 @@
 //! and the API docs. This is the only module that knows Rhai.
 
 pub mod convert;
+pub mod data;
 pub mod docs;
 pub mod options;
 pub mod repl;
@@ -37,6 +38,7 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     engine.set_max_call_levels(256);
     tensor::register(&mut engine);
     stats::register(&mut engine);
+    data::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier.

@@ -323,7 +323,7 @@ impl Category {
         let pool = setting.pool();
         // Everything is possible (a stray object from anywhere), the pool is likely, the
         // signature is very likely.
-        let mut weights = vec![0.04_f32; objs.len()];
+        let mut weights = vec![0.015_f32; objs.len()];
         for &i in &pool {
             weights[i] = 0.35;
         }
