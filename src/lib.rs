@@ -4,6 +4,7 @@
 //! plain library code over candle; `script` is the only module that knows Rhai.
 
 pub mod assets;
+pub mod data;
 pub mod device;
 pub mod error;
 pub mod eval;

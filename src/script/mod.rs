@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod convert;
+pub mod data;
 pub mod docs;
 pub mod options;
 pub mod repl;
@@ -41,6 +42,7 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     tensor::register(&mut engine);
     stats::register(&mut engine);
     sys::register(&mut engine);
+    data::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier.

@@ -1,0 +1,228 @@
+//! The audio front end: WAV read/write (hound), fixed-length crop/pad, linear resampling, the
+//! power STFT with a periodic Hann window (realfft) and the log-mel spectrogram.
+//!
+//! STFT: frame t covers x[t·hop .. t·hop + n_fft] (no centring), X_t(k) = Σ_n w(n) x(n) e^{-2πikn/N},
+//! power P_t(k) = |X_t(k)|², k = 0..N/2. Mel: HTK scale m(f) = 2595 log10(1 + f/700), `mels`
+//! triangular filters with edges equally spaced in m over [0, rate/2]. Output log(P·M + 1e-6),
+//! shape [mels, frames], frames = 1 + (len − n_fft) / hop.
+
+use crate::error::{Error, Result};
+use realfft::RealFftPlanner;
+use std::path::Path;
+
+/// Sampling rate of every waveform in xmodal.
+pub const RATE: u32 = 16_000;
+
+/// Spectrogram settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MelConfig {
+    pub rate: u32,
+    pub n_fft: usize,
+    pub hop: usize,
+    pub mels: usize,
+}
+
+impl Default for MelConfig {
+    fn default() -> Self {
+        MelConfig {
+            rate: RATE,
+            n_fft: 512,
+            hop: 256,
+            mels: 64,
+        }
+    }
+}
+
+impl MelConfig {
+    /// Frames of a waveform of `len` samples (at least one: short input is zero-padded).
+    pub fn frames(&self, len: usize) -> usize {
+        1 + len.saturating_sub(self.n_fft) / self.hop
+    }
+}
+
+/// Crop or zero-pad to exactly `len` samples.
+pub fn crop_or_pad(mut x: Vec<f32>, len: usize) -> Vec<f32> {
+    x.resize(len, 0.0);
+    x
+}
+
+/// Linear-interpolation resampling from `from` Hz to `to` Hz.
+pub fn resample(x: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || x.is_empty() {
+        return x.to_vec();
+    }
+    let n = (x.len() as f64 * to as f64 / from as f64).round() as usize;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 * from as f64 / to as f64;
+            let j = t.floor() as usize;
+            let f = (t - j as f64) as f32;
+            let a = x[j.min(x.len() - 1)];
+            let b = x[(j + 1).min(x.len() - 1)];
+            a + (b - a) * f
+        })
+        .collect()
+}
+
+/// Power spectra [frames][n_fft/2 + 1].
+pub fn stft_power(x: &[f32], cfg: &MelConfig) -> Vec<Vec<f32>> {
+    let n = cfg.n_fft;
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(n);
+    let window: Vec<f32> = (0..n)
+        .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / n as f32).cos())
+        .collect();
+    let mut input = fft.make_input_vec();
+    let mut spec = fft.make_output_vec();
+    (0..cfg.frames(x.len()))
+        .map(|t| {
+            for i in 0..n {
+                input[i] = x.get(t * cfg.hop + i).copied().unwrap_or(0.0) * window[i];
+            }
+            fft.process(&mut input, &mut spec)
+                .expect("buffer sizes come from the planner");
+            spec.iter().map(|c| c.norm_sqr()).collect()
+        })
+        .collect()
+}
+
+fn hz_to_mel(f: f32) -> f32 {
+    2595.0 * (1.0 + f / 700.0).log10()
+}
+
+fn mel_to_hz(m: f32) -> f32 {
+    700.0 * (10f32.powf(m / 2595.0) - 1.0)
+}
+
+/// Triangular mel filters [mels][n_fft/2 + 1] (peak 1, HTK scale).
+pub fn mel_filters(cfg: &MelConfig) -> Vec<Vec<f32>> {
+    let bins = cfg.n_fft / 2 + 1;
+    let top = hz_to_mel(cfg.rate as f32 / 2.0);
+    let edges: Vec<f32> = (0..cfg.mels + 2)
+        .map(|i| mel_to_hz(top * i as f32 / (cfg.mels + 1) as f32))
+        .collect();
+    (0..cfg.mels)
+        .map(|m| {
+            let (lo, mid, hi) = (edges[m], edges[m + 1], edges[m + 2]);
+            (0..bins)
+                .map(|k| {
+                    let f = k as f32 * cfg.rate as f32 / cfg.n_fft as f32;
+                    if f <= lo || f >= hi {
+                        0.0
+                    } else if f <= mid {
+                        (f - lo) / (mid - lo)
+                    } else {
+                        (hi - f) / (hi - mid)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The log-mel spectrogram, row-major [mels, frames].
+pub fn log_mel(x: &[f32], cfg: &MelConfig, filters: &[Vec<f32>]) -> Vec<f32> {
+    let spec = stft_power(x, cfg);
+    let frames = spec.len();
+    let mut out = vec![0.0; cfg.mels * frames];
+    for (t, p) in spec.iter().enumerate() {
+        for (m, f) in filters.iter().enumerate() {
+            let e: f32 = f.iter().zip(p).map(|(a, b)| a * b).sum();
+            out[m * frames + t] = (e + 1e-6).ln();
+        }
+    }
+    out
+}
+
+/// Read a WAV file as mono f32 in [-1, 1] and its rate. Supported: integer PCM of 8–32 bits or
+/// 32-bit float, any channel count (averaged).
+pub fn read_wav(path: &Path) -> Result<(Vec<f32>, u32)> {
+    let op = "data::read_wav";
+    let mut r = hound::WavReader::open(path)
+        .map_err(|e| Error::file(op, path, format!("unsupported or corrupt WAV: {e}")))?;
+    let spec = r.spec();
+    let ch = spec.channels.max(1) as usize;
+    let bad = |e: hound::Error| Error::file(op, path, format!("unreadable WAV samples: {e}"));
+    let raw: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float if spec.bits_per_sample == 32 => r
+            .samples::<f32>()
+            .collect::<std::result::Result<_, _>>()
+            .map_err(bad)?,
+        hound::SampleFormat::Int if (8..=32).contains(&spec.bits_per_sample) => {
+            let scale = 2f32.powi(spec.bits_per_sample as i32 - 1);
+            r.samples::<i32>()
+                .map(|s| s.map(|v| v as f32 / scale))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(bad)?
+        }
+        f => {
+            return Err(Error::file(
+                op,
+                path,
+                format!(
+                    "unsupported WAV format: {f:?} with {} bits per sample; use PCM 16-bit or float 32-bit",
+                    spec.bits_per_sample
+                ),
+            ))
+        }
+    };
+    let mono = raw
+        .chunks(ch)
+        .map(|c| c.iter().sum::<f32>() / ch as f32)
+        .collect();
+    Ok((mono, spec.sample_rate))
+}
+
+/// Write mono 16-bit PCM.
+pub fn write_wav(path: &Path, x: &[f32], rate: u32) -> Result<()> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let err = |e: hound::Error| Error::file("data::write_wav", path, e);
+    let mut w = hound::WavWriter::create(path, spec).map_err(err)?;
+    for &v in x {
+        w.write_sample((v.clamp(-1.0, 1.0) * 32767.0).round() as i16)
+            .map_err(err)?;
+    }
+    w.finalize().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sine_peaks_in_its_fft_bin_and_its_mel_band() {
+        let cfg = MelConfig::default();
+        // 1000 Hz at 16 kHz with N = 512: bin 1000·512/16000 = 32 exactly.
+        let x: Vec<f32> = (0..4096)
+            .map(|i| (std::f32::consts::TAU * 1000.0 * i as f32 / 16000.0).sin())
+            .collect();
+        let p = stft_power(&x, &cfg);
+        assert_eq!(p.len(), 1 + (4096 - 512) / 256);
+        let peak = (0..257).max_by(|&a, &b| p[3][a].total_cmp(&p[3][b])).unwrap();
+        assert_eq!(peak, 32);
+        // Hann window: |X(32)| = A·N/4 = 128 for a unit sine, so power 16384.
+        assert!((p[3][32] - 16384.0).abs() / 16384.0 < 1e-3, "{}", p[3][32]);
+        let filters = mel_filters(&cfg);
+        let lm = log_mel(&x, &cfg, &filters);
+        let frames = p.len();
+        let best = (0..64)
+            .max_by(|&a, &b| lm[a * frames].total_cmp(&lm[b * frames]))
+            .unwrap();
+        // m(1000) = 999.99; edges every m(8000)/65 = 2840.0/65 = 43.69 mel, so the band whose
+        // centre is nearest 1000 mel is 1000/43.69 − 1 ≈ 21.9 → band 22 (or its neighbour).
+        assert!((21..=22).contains(&best), "{best}");
+    }
+
+    #[test]
+    fn crop_pad_and_resample_keep_lengths() {
+        assert_eq!(crop_or_pad(vec![1.0, 2.0, 3.0], 2), vec![1.0, 2.0]);
+        assert_eq!(crop_or_pad(vec![1.0], 3), vec![1.0, 0.0, 0.0]);
+        assert_eq!(resample(&[0.0, 1.0, 2.0, 3.0], 8000, 16000).len(), 8);
+        assert_eq!(resample(&[0.0, 2.0], 8000, 16000)[1], 1.0);
+    }
+}

@@ -1,0 +1,351 @@
+//! Folders of files in the CMPlaces layout `ROOT/<modality>/<split>/<category>/<file>`: images
+//! (png, jpg), descriptions (`.txt`, one per file) and sounds (`.wav`), plus `ROOT/categories.txt`
+//! (label order, optional). Also the Places205 list format (`<relpath> <label>` per line).
+//!
+//! File names `p<pair>_<index>.<ext>` carry pair ids. Loading decodes every file in parallel;
+//! bad input (an undecodable file, an empty category folder, a category missing from one
+//! modality, an unsupported WAV, a malformed list line) is an error naming the file and the
+//! reason, or with `skip_bad` is skipped and listed in `Dataset::summary`.
+
+use super::audio;
+use super::dataset::{Dataset, Modality, Skipped, Store};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Options of `load_folder` and `load_places_list`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadOptions {
+    /// The split folder to read; None: the only split there is, or "train" if several.
+    pub split: Option<String>,
+    /// Images are resized to image_size × image_size.
+    pub image_size: usize,
+    /// Sounds are cropped or zero-padded to this many seconds at 16 kHz.
+    pub seconds: f32,
+    /// Skip bad files (counted and listed in the summary) instead of stopping.
+    pub skip_bad: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            split: None,
+            image_size: 64,
+            seconds: 2.0,
+            skip_bad: false,
+        }
+    }
+}
+
+enum Sample {
+    Image(Arc<[u8]>),
+    Text(Arc<str>),
+    Sound(Arc<[f32]>),
+}
+
+fn ext_of(p: &Path) -> String {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn read_image(path: &Path, size: usize) -> Result<Arc<[u8]>> {
+    let img = image::open(path)
+        .map_err(|e| Error::file("data::load_folder", path, format!("cannot decode image: {e}")))?
+        .to_rgb8();
+    let img = if img.width() as usize != size || img.height() as usize != size {
+        image::imageops::resize(&img, size as u32, size as u32, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    Ok(Arc::from(img.into_raw()))
+}
+
+fn read_sample(path: &Path, o: &LoadOptions) -> Result<Sample> {
+    let op = "data::load_folder";
+    match ext_of(path).as_str() {
+        "png" | "jpg" | "jpeg" => read_image(path, o.image_size).map(Sample::Image),
+        "txt" => {
+            let bytes = std::fs::read(path).map_err(|e| Error::file(op, path, e))?;
+            let s = String::from_utf8(bytes)
+                .map_err(|_| Error::file(op, path, "description is not valid UTF-8 text"))?;
+            if s.trim().is_empty() {
+                return Err(Error::file(op, path, "empty description"));
+            }
+            Ok(Sample::Text(Arc::from(s.trim())))
+        }
+        "wav" => {
+            let (x, rate) = audio::read_wav(path)?;
+            let x = audio::resample(&x, rate, audio::RATE);
+            let len = (o.seconds * audio::RATE as f32).round() as usize;
+            Ok(Sample::Sound(Arc::from(audio::crop_or_pad(x, len))))
+        }
+        e => Err(Error::file(
+            op,
+            path,
+            format!("unsupported file type '.{e}'; expected png, jpg, txt or wav"),
+        )),
+    }
+}
+
+/// Sorted entries of a folder (only folders, or only files).
+fn entries(dir: &Path, dirs: bool) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::file("data::load_folder", dir, e))?;
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() == dirs)
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).unwrap_or(".").starts_with('.'))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn name(p: &Path) -> String {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The pair id in a file name `p<id>_<rest>`.
+fn pair_of(p: &Path) -> Option<usize> {
+    let n = name(p);
+    let rest = n.strip_prefix('p')?;
+    rest.split('_').next()?.parse().ok()
+}
+
+/// A bad input: an error, or (with skip_bad) a record.
+fn bad(skipped: &mut Vec<Skipped>, skip: bool, e: Error, path: &Path) -> Result<()> {
+    if skip {
+        let reason = match &e {
+            Error::File { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        };
+        skipped.push(Skipped {
+            path: path.to_path_buf(),
+            reason,
+        });
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// Read a dataset written in the CMPlaces folder layout.
+pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
+    let op = "data::load_folder";
+    if !root.is_dir() {
+        return Err(Error::file(op, root, "no such folder"));
+    }
+    let mod_dirs = entries(root, true)?;
+    if mod_dirs.is_empty() {
+        return Err(Error::file(op, root, "no modality folders (expected ROOT/<modality>/<split>/<category>/<file>)"));
+    }
+    let split = match &o.split {
+        Some(s) => s.clone(),
+        None => {
+            let mut splits: Vec<String> = vec![];
+            for m in &mod_dirs {
+                splits.extend(entries(m, true)?.iter().map(|p| name(p)));
+            }
+            splits.sort();
+            splits.dedup();
+            match splits.len() {
+                0 => return Err(Error::file(op, root, "no split folders under the modality folders")),
+                1 => splits.remove(0),
+                _ if splits.iter().any(|s| s == "train") => "train".into(),
+                _ => {
+                    return Err(Error::invalid(
+                        op,
+                        "split",
+                        format!("several splits ({}); choose one with #{{ split: \"...\" }}", splits.join(", ")),
+                    ))
+                }
+            }
+        }
+    };
+    // Category folders per modality.
+    let mut per_mod: Vec<(String, PathBuf, Vec<String>)> = vec![];
+    for m in &mod_dirs {
+        let d = m.join(&split);
+        if !d.is_dir() {
+            return Err(Error::file(op, &d, format!("modality '{}' has no split '{split}'", name(m))));
+        }
+        per_mod.push((name(m), d.clone(), entries(&d, true)?.iter().map(|p| name(p)).collect()));
+    }
+    let list = root.join("categories.txt");
+    let categories: Vec<String> = if list.is_file() {
+        std::fs::read_to_string(&list)
+            .map_err(|e| Error::file(op, &list, e))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    } else {
+        let mut all: Vec<String> = per_mod.iter().flat_map(|p| p.2.clone()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let mut skipped = vec![];
+    let mut jobs: Vec<(usize, usize, PathBuf)> = vec![]; // (modality, label, file)
+    for (mi, (mname, dir, cats)) in per_mod.iter().enumerate() {
+        for c in cats {
+            if !categories.contains(c) {
+                let e = Error::file(op, dir.join(c), format!("category '{c}' is not listed in {}", list.display()));
+                bad(&mut skipped, o.skip_bad, e, &dir.join(c))?;
+            }
+        }
+        for (label, c) in categories.iter().enumerate() {
+            let cdir = dir.join(c);
+            if !cdir.is_dir() {
+                let other = per_mod.iter().find(|p| p.2.contains(c)).map(|p| p.0.clone()).unwrap_or_default();
+                let e = Error::file(op, &cdir, format!("category '{c}' is missing from modality '{mname}' (it is present in '{other}')"));
+                bad(&mut skipped, o.skip_bad, e, &cdir)?;
+                continue;
+            }
+            let files = entries(&cdir, false)?;
+            if files.is_empty() {
+                let e = Error::file(op, &cdir, "empty category folder: it holds no files");
+                bad(&mut skipped, o.skip_bad, e, &cdir)?;
+            }
+            jobs.extend(files.into_iter().map(|f| (mi, label, f)));
+        }
+    }
+    let decoded: Vec<Result<Sample>> = jobs.par_iter().map(|(_, _, f)| read_sample(f, o)).collect();
+    let mut mods: Vec<(Vec<Sample>, Vec<usize>, Vec<Option<usize>>)> =
+        per_mod.iter().map(|_| (vec![], vec![], vec![])).collect();
+    for ((mi, label, f), r) in jobs.iter().zip(decoded) {
+        match r {
+            Ok(s) => {
+                let m = &mut mods[*mi];
+                let kind_ok = match (m.0.first(), &s) {
+                    (None, _) => true,
+                    (Some(Sample::Image(_)), Sample::Image(_)) => true,
+                    (Some(Sample::Text(_)), Sample::Text(_)) => true,
+                    (Some(Sample::Sound(_)), Sample::Sound(_)) => true,
+                    _ => false,
+                };
+                if !kind_ok {
+                    let e = Error::file(op, f, format!("file type differs from the rest of modality '{}'", per_mod[*mi].0));
+                    bad(&mut skipped, o.skip_bad, e, f)?;
+                    continue;
+                }
+                m.0.push(s);
+                m.1.push(*label);
+                m.2.push(pair_of(f));
+            }
+            Err(e) => bad(&mut skipped, o.skip_bad, e, f)?,
+        }
+    }
+    let mut out = vec![];
+    for ((samples, labels, pairs), (mname, dir, _)) in mods.into_iter().zip(&per_mod) {
+        let store = match samples.first() {
+            None => return Err(Error::file(op, dir, format!("modality '{mname}' has no readable files"))),
+            Some(Sample::Image(_)) => Store::Images {
+                size: o.image_size,
+                data: samples.into_iter().filter_map(|s| if let Sample::Image(x) = s { Some(x) } else { None }).collect(),
+            },
+            Some(Sample::Text(_)) => Store::Texts(
+                samples.into_iter().filter_map(|s| if let Sample::Text(x) = s { Some(x) } else { None }).collect(),
+            ),
+            Some(Sample::Sound(_)) => Store::Sounds {
+                len: (o.seconds * audio::RATE as f32).round() as usize,
+                data: samples.into_iter().filter_map(|s| if let Sample::Sound(x) = s { Some(x) } else { None }).collect(),
+            },
+        };
+        let pair_ids = pairs.iter().all(Option::is_some).then(|| pairs.iter().map(|p| p.unwrap_or(0)).collect());
+        out.push(Modality { name: mname.clone(), store, labels, pair_ids });
+    }
+    Ok(Dataset::new(categories, out, &split)?.with_skipped(skipped))
+}
+
+/// Write `ds` as `ROOT/<modality>/<split>/<category>/<file>` plus `ROOT/categories.txt`.
+pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
+    let op = "data::write_folder";
+    let mk = |d: &Path| std::fs::create_dir_all(d).map_err(|e| Error::file(op, d, e));
+    mk(root)?;
+    let list = root.join("categories.txt");
+    std::fs::write(&list, ds.categories().join("\n") + "\n").map_err(|e| Error::file(op, &list, e))?;
+    for m in ds.modalities() {
+        let labels = ds.labels(&m)?;
+        let pairs = ds.pair_ids(&m)?;
+        let store = ds.store(&m)?;
+        let ext = match store {
+            Store::Images { .. } => "png",
+            Store::Texts(_) => "txt",
+            Store::Sounds { .. } => "wav",
+            Store::Features { .. } => {
+                return Err(Error::invalid(op, "modality", format!("'{m}' holds feature vectors, which have no file form here; save them with tensor::save")))
+            }
+        };
+        for c in ds.categories() {
+            mk(&root.join(&m).join(ds.split_name()).join(c))?;
+        }
+        (0..labels.len()).into_par_iter().try_for_each(|i| {
+            let file = match &pairs {
+                Some(p) => format!("p{:06}_{i:05}.{ext}", p[i]),
+                None => format!("{i:05}.{ext}"),
+            };
+            let path = root.join(&m).join(ds.split_name()).join(&ds.categories()[labels[i]]).join(file);
+            match store {
+                Store::Images { size, data } => {
+                    image::RgbImage::from_raw(*size as u32, *size as u32, data[i].to_vec())
+                        .ok_or_else(|| Error::file(op, &path, "image buffer has the wrong size"))?
+                        .save(&path)
+                        .map_err(|e| Error::file(op, &path, e))
+                }
+                Store::Texts(t) => std::fs::write(&path, format!("{}\n", t[i])).map_err(|e| Error::file(op, &path, e)),
+                Store::Sounds { data, .. } => audio::write_wav(&path, &data[i], audio::RATE),
+                Store::Features { .. } => unreachable!("rejected above"),
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Read a Places205-style list (`<relpath> <label>` per line) of natural images under `root`
+/// (default: the list's folder) as one modality `nat` over `categories` (default Places205).
+pub fn load_places_list(list: &Path, root: Option<&Path>, categories: Option<Vec<String>>, o: &LoadOptions) -> Result<Dataset> {
+    let op = "data::load_places_list";
+    let text = std::fs::read_to_string(list).map_err(|e| Error::file(op, list, e))?;
+    let root = root.map(Path::to_path_buf).unwrap_or_else(|| list.parent().unwrap_or(Path::new(".")).to_path_buf());
+    let cats = categories.unwrap_or_else(|| crate::assets::places205_categories().iter().map(|s| s.to_string()).collect());
+    let mut skipped = vec![];
+    let mut jobs = vec![];
+    for (n, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let parsed = match l.rsplit_once(char::is_whitespace) {
+            None => Err(format!("line {}: expected '<relpath> <label>', got '{l}'", n + 1)),
+            Some((p, lab)) => match lab.trim().parse::<usize>() {
+                Err(_) => Err(format!("line {}: label '{}' is not a non-negative integer", n + 1, lab.trim())),
+                Ok(v) if v >= cats.len() => Err(format!("line {}: label {v} is out of range ({} categories)", n + 1, cats.len())),
+                Ok(v) => Ok((root.join(p.trim()), v)),
+            },
+        };
+        match parsed {
+            Ok(j) => jobs.push(j),
+            Err(reason) => bad(&mut skipped, o.skip_bad, Error::file(op, list, reason.clone()), list)?,
+        }
+    }
+    let decoded: Vec<Result<Arc<[u8]>>> = jobs.par_iter().map(|(p, _)| read_image(p, o.image_size)).collect();
+    let (mut data, mut labels) = (vec![], vec![]);
+    for ((p, l), r) in jobs.iter().zip(decoded) {
+        match r {
+            Ok(x) => {
+                data.push(x);
+                labels.push(*l);
+            }
+            Err(e) => bad(&mut skipped, o.skip_bad, e, p)?,
+        }
+    }
+    let split = list.file_stem().and_then(|s| s.to_str()).unwrap_or("list").to_string();
+    let m = Modality { name: "nat".into(), store: Store::Images { size: o.image_size, data }, labels, pair_ids: None };
+    Ok(Dataset::new(cats, vec![m], &split)?.with_skipped(skipped))
+}

@@ -1,0 +1,116 @@
+//! `snd`, the sound renderer: a 16 kHz waveform mixing the signatures of the instance's objects
+//! (harmonic tones, band-passed noise, gated pulses, chirps; see `world::voice`) with random
+//! onsets, lengths, levels and ±4 % pitch, over a setting-dependent low rumble, scaled to a
+//! random loudness. Oscillators are phasor recurrences and the noise filter a two-pole
+//! resonator, so a second of sound costs a few hundred thousand multiply-adds.
+
+use super::scene::Instance;
+use super::world::{voice, Setting, Voice};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// Length of every synthetic sound, in seconds.
+pub const SECONDS: f32 = 2.0;
+
+/// Add a harmonic tone (partials 1, 2, 3 at 1, ½, ¼) to `out[a..b]`, scaled by `gate(i)`.
+fn tone(out: &mut [f32], a: usize, b: usize, f: f32, level: f32, gate: impl Fn(usize) -> f32) {
+    let sr = super::super::audio::RATE as f32;
+    let mut ph: Vec<(f32, f32, f32, f32, f32)> = (1..=3)
+        .filter(|&h| f * h as f32 * 2.0 < sr)
+        .map(|h| {
+            let w = std::f32::consts::TAU * f * h as f32 / sr;
+            (0.0, 1.0, w.cos(), w.sin(), 1.0 / (1 << (h - 1)) as f32)
+        })
+        .collect();
+    for (i, o) in out.iter_mut().enumerate().take(b).skip(a) {
+        let g = gate(i - a) * level;
+        let mut s = 0.0;
+        for p in ph.iter_mut() {
+            // (re, im) · e^{iw}: the phasor turns by w per sample.
+            let (re, im) = (p.0 * p.2 - p.1 * p.3, p.0 * p.3 + p.1 * p.2);
+            p.0 = re;
+            p.1 = im;
+            s += im * p.4;
+        }
+        *o += g * s;
+    }
+}
+
+/// The envelope of a sound `len` samples long: 20 ms linear attack and release.
+fn envelope(len: usize) -> impl Fn(usize) -> f32 {
+    let ramp = 320.0;
+    move |i| ((i as f32 / ramp).min(1.0)).min(((len - i) as f32 / ramp).min(1.0))
+}
+
+/// Render `inst` as a mono waveform of `SECONDS` at 16 kHz.
+pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
+    let sr = super::super::audio::RATE as f32;
+    let n = (SECONDS * sr) as usize;
+    let mut out = vec![0.0_f32; n];
+    // Background: one-pole low-passed noise, louder outdoors.
+    let (rumble, pole) = match inst.setting {
+        Setting::Home | Setting::Public => (0.01, 0.9),
+        Setting::Urban => (0.04, 0.95),
+        Setting::Nature => (0.02, 0.8),
+        Setting::Water => (0.05, 0.97),
+    };
+    let mut y = 0.0_f32;
+    for o in out.iter_mut() {
+        y = pole * y + (1.0 - pole) * r.random_range(-1.0..1.0_f32);
+        *o = y * rumble * 10.0;
+    }
+    for obj in &inst.objects {
+        let area = ((obj.x1 - obj.x0) * (obj.y1 - obj.y0)).sqrt();
+        let level = (0.1 + area) * r.random_range(0.4..1.0);
+        let len = r.random_range(n / 3..=n);
+        let a = r.random_range(0..=n - len);
+        let b = a + len;
+        let pitch = r.random_range(0.96..1.04_f32);
+        let env = envelope(len);
+        match voice(obj.ty) {
+            Voice::Tone(f) => tone(&mut out, a, b, f * pitch, level, env),
+            Voice::Pulse(f, rate) => {
+                let period = sr / rate;
+                tone(&mut out, a, b, f * pitch, level, move |i| {
+                    if (i as f32 % period) < 0.4 * period {
+                        env(i)
+                    } else {
+                        0.0
+                    }
+                })
+            }
+            Voice::Noise(f) => {
+                // Two-pole resonator, bandwidth f/3: y = x + 2R cos(w) y1 − R² y2.
+                let f = (f * pitch).min(sr * 0.45);
+                let rr = (-std::f32::consts::PI * f / 3.0 / sr).exp();
+                let c = 2.0 * rr * (std::f32::consts::TAU * f / sr).cos();
+                let gain = (1.0 - rr) * 2.0;
+                let (mut y1, mut y2) = (0.0_f32, 0.0_f32);
+                for i in a..b {
+                    let yn = r.random_range(-1.0..1.0_f32) + c * y1 - rr * rr * y2;
+                    y2 = y1;
+                    y1 = yn;
+                    out[i] += level * gain * env(i - a) * yn;
+                }
+            }
+            Voice::Chirp(f) => {
+                // Glide f → 2f once per second: phase is the integral of the frequency.
+                let f = f * pitch;
+                let mut phase = 0.0_f32;
+                for i in a..b {
+                    let t = ((i - a) as f32 / sr).fract();
+                    phase += std::f32::consts::TAU * f * (1.0 + t) / sr;
+                    if phase > std::f32::consts::TAU {
+                        phase -= std::f32::consts::TAU;
+                    }
+                    out[i] += level * env(i - a) * phase.sin();
+                }
+            }
+        }
+    }
+    // Random loudness: peak between 0.3 and 0.9.
+    let peak = out.iter().fold(0.0_f32, |m, v| m.max(v.abs())).max(1e-6);
+    let g = r.random_range(0.3..0.9) / peak;
+    out.iter_mut().for_each(|v| *v *= g);
+    out
+}

@@ -1,0 +1,382 @@
+//! The SynthPlaces world: a shared vocabulary of object types (shape parts, colour, layout prior,
+//! sound signature, synonyms) and scene categories as distributions over that vocabulary.
+//!
+//! A category is a fixed function of its name (never of the data seed): its *setting* (home,
+//! public interior, urban, nature, water) comes from keywords of the name, its signature objects
+//! from object names inside the name plus a hash-chosen few of the setting's pool. Categories of
+//! one setting share most of their pool, so a bedroom and a hotel room both hold beds and lamps:
+//! objects alone rarely name the category, which is what makes chance retrieval low.
+
+/// Where in the picture an object type lives (y is 0 at the top, 1 at the bottom).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// In the sky: centre high up.
+    Sky,
+    /// On the wall of an interior: centre between 0.15 and the horizon.
+    Wall,
+    /// Standing on the ground: bottom edge near the horizon (far away).
+    Stand,
+    /// On the floor, near the viewer: bottom edge low in the frame.
+    Floor,
+}
+
+/// A drawing primitive inside an object's unit box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prim {
+    Rect,
+    Ellipse,
+    /// A triangle with its apex at the top middle.
+    TriUp,
+}
+
+/// One part of an object: a primitive over `[x0, x1] × [y0, y1]` of the object's box, filled with
+/// a colour role (0 main, 1 secondary, 2 dark, 3 light).
+#[derive(Debug, Clone, Copy)]
+pub struct Part {
+    pub prim: Prim,
+    pub b: [f32; 4],
+    pub role: u8,
+}
+
+/// The sound signature of an object type.
+#[derive(Debug, Clone, Copy)]
+pub enum Voice {
+    /// A harmonic tone at `f` Hz.
+    Tone(f32),
+    /// Noise band-passed around `f` Hz.
+    Noise(f32),
+    /// A tone at `f` Hz gated on and off `rate` times per second.
+    Pulse(f32, f32),
+    /// A tone gliding from `f` to 2f, repeated once per second.
+    Chirp(f32),
+}
+
+/// An object type of the shared vocabulary.
+#[derive(Debug, Clone)]
+pub struct ObjectType {
+    pub name: &'static str,
+    /// Words a description may use for it (the name first).
+    pub synonyms: &'static [&'static str],
+    pub place: Place,
+    /// Width as a fraction of the image: uniform in [lo, hi].
+    pub width: (f32, f32),
+    /// Height / width.
+    pub aspect: f32,
+    pub colour: [u8; 3],
+    pub colour2: [u8; 3],
+    pub parts: Vec<Part>,
+}
+
+const fn p(prim: Prim, x0: f32, y0: f32, x1: f32, y1: f32, role: u8) -> Part {
+    Part {
+        prim,
+        b: [x0, y0, x1, y1],
+        role,
+    }
+}
+use Prim::{Ellipse as E, Rect as R, TriUp as T};
+
+macro_rules! obj {
+    ($name:expr, [$($syn:expr),*], $place:ident, $w0:expr, $w1:expr, $asp:expr, $c:expr, $c2:expr, [$($part:expr),* $(,)?]) => {
+        ObjectType { name: $name, synonyms: &[$name, $($syn),*], place: Place::$place, width: ($w0, $w1),
+            aspect: $asp, colour: $c, colour2: $c2, parts: vec![$($part),*] }
+    };
+}
+
+/// The object vocabulary (54 types). Index order is fixed: sound signatures derive from it.
+pub fn objects() -> &'static [ObjectType] {
+    static OBJECTS: std::sync::OnceLock<Vec<ObjectType>> = std::sync::OnceLock::new();
+    OBJECTS.get_or_init(|| {
+        vec![
+            obj!("bed", ["mattress", "cot"], Floor, 0.35, 0.55, 0.45, [180, 60, 60], [240, 240, 235],
+                [p(R, 0.0, 0.35, 1.0, 0.85, 0), p(R, 0.05, 0.15, 0.3, 0.4, 1), p(R, 0.0, 0.0, 0.06, 1.0, 2), p(R, 0.94, 0.3, 1.0, 1.0, 2)]),
+            obj!("lamp", ["light", "lampshade"], Floor, 0.08, 0.14, 2.6, [240, 210, 120], [60, 60, 60],
+                [p(T, 0.0, 0.0, 1.0, 0.35, 0), p(R, 0.42, 0.35, 0.58, 0.95, 1), p(R, 0.15, 0.92, 0.85, 1.0, 1)]),
+            obj!("chair", ["seat", "stool"], Floor, 0.1, 0.17, 1.5, [150, 95, 50], [110, 70, 40],
+                [p(R, 0.0, 0.0, 0.18, 1.0, 0), p(R, 0.0, 0.5, 1.0, 0.62, 0), p(R, 0.82, 0.5, 1.0, 1.0, 1)]),
+            obj!("table", ["desk surface", "bench top"], Floor, 0.2, 0.35, 0.5, [140, 90, 45], [90, 60, 30],
+                [p(R, 0.0, 0.0, 1.0, 0.2, 0), p(R, 0.05, 0.2, 0.15, 1.0, 1), p(R, 0.85, 0.2, 0.95, 1.0, 1)]),
+            obj!("sofa", ["couch", "settee"], Floor, 0.3, 0.45, 0.5, [70, 100, 160], [50, 70, 120],
+                [p(R, 0.0, 0.0, 1.0, 0.55, 1), p(R, 0.0, 0.45, 1.0, 0.9, 0), p(R, 0.0, 0.3, 0.12, 1.0, 0), p(R, 0.88, 0.3, 1.0, 1.0, 0)]),
+            obj!("window", ["pane", "windowpane"], Wall, 0.15, 0.25, 1.1, [170, 210, 240], [245, 245, 245],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 1), p(R, 0.08, 0.08, 0.46, 0.46, 0), p(R, 0.54, 0.08, 0.92, 0.46, 0), p(R, 0.08, 0.54, 0.46, 0.92, 0), p(R, 0.54, 0.54, 0.92, 0.92, 0)]),
+            obj!("painting", ["picture", "canvas", "artwork"], Wall, 0.12, 0.22, 0.75, [200, 140, 60], [60, 120, 80],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 0), p(R, 0.12, 0.12, 0.88, 0.88, 1), p(E, 0.3, 0.3, 0.6, 0.6, 3)]),
+            obj!("shelf", ["bookcase", "shelves"], Floor, 0.15, 0.25, 1.4, [120, 80, 45], [190, 60, 60],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 0), p(R, 0.08, 0.05, 0.92, 0.3, 1), p(R, 0.08, 0.37, 0.92, 0.62, 3), p(R, 0.08, 0.69, 0.92, 0.95, 1)]),
+            obj!("rug", ["carpet", "mat"], Floor, 0.3, 0.5, 0.15, [160, 50, 70], [220, 190, 120],
+                [p(E, 0.0, 0.0, 1.0, 1.0, 0), p(E, 0.2, 0.25, 0.8, 0.75, 1)]),
+            obj!("plant", ["houseplant", "fern"], Floor, 0.08, 0.15, 1.6, [50, 140, 60], [170, 90, 50],
+                [p(E, 0.0, 0.0, 1.0, 0.65, 0), p(R, 0.25, 0.62, 0.75, 1.0, 1)]),
+            obj!("clock", ["timepiece", "dial"], Wall, 0.06, 0.1, 1.0, [245, 245, 240], [30, 30, 30],
+                [p(E, 0.0, 0.0, 1.0, 1.0, 1), p(E, 0.1, 0.1, 0.9, 0.9, 0), p(R, 0.47, 0.2, 0.53, 0.52, 2)]),
+            obj!("television", ["tv", "monitor set"], Floor, 0.16, 0.26, 0.7, [30, 30, 35], [90, 120, 200],
+                [p(R, 0.0, 0.0, 1.0, 0.8, 0), p(R, 0.07, 0.08, 0.93, 0.72, 1), p(R, 0.4, 0.8, 0.6, 1.0, 0)]),
+            obj!("door", ["doorway", "entrance"], Stand, 0.1, 0.16, 2.0, [130, 85, 50], [220, 190, 80],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 0), p(R, 0.1, 0.06, 0.9, 0.45, 2), p(E, 0.75, 0.52, 0.87, 0.58, 1)]),
+            obj!("curtain", ["drape", "drapes"], Wall, 0.1, 0.18, 2.2, [150, 40, 90], [110, 30, 70],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 0), p(R, 0.3, 0.0, 0.4, 1.0, 1), p(R, 0.7, 0.0, 0.8, 1.0, 1)]),
+            obj!("bathtub", ["tub", "bath"], Floor, 0.3, 0.42, 0.4, [235, 235, 240], [160, 200, 230],
+                [p(R, 0.0, 0.2, 1.0, 0.85, 0), p(R, 0.06, 0.2, 0.94, 0.4, 1), p(R, 0.08, 0.85, 0.16, 1.0, 2), p(R, 0.84, 0.85, 0.92, 1.0, 2)]),
+            obj!("stove", ["oven", "cooker"], Floor, 0.16, 0.24, 1.0, [200, 200, 205], [40, 40, 40],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 0), p(R, 0.1, 0.35, 0.9, 0.9, 1), p(E, 0.1, 0.05, 0.4, 0.25, 2), p(E, 0.6, 0.05, 0.9, 0.25, 2)]),
+            obj!("fridge", ["refrigerator", "icebox"], Floor, 0.14, 0.2, 2.3, [235, 240, 245], [120, 120, 130],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 0), p(R, 0.0, 0.33, 1.0, 0.36, 1), p(R, 0.82, 0.1, 0.9, 0.28, 1)]),
+            obj!("sink", ["basin", "washbasin"], Floor, 0.14, 0.22, 0.8, [225, 230, 235], [150, 150, 160],
+                [p(E, 0.0, 0.0, 1.0, 0.4, 0), p(R, 0.38, 0.35, 0.62, 1.0, 1)]),
+            obj!("counter", ["bar top", "countertop"], Floor, 0.35, 0.6, 0.35, [110, 70, 50], [200, 200, 190],
+                [p(R, 0.0, 0.0, 1.0, 0.15, 1), p(R, 0.02, 0.15, 0.98, 1.0, 0)]),
+            obj!("screen", ["display", "projection"], Wall, 0.25, 0.4, 0.6, [240, 240, 250], [50, 50, 60],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 1), p(R, 0.04, 0.06, 0.96, 0.94, 0)]),
+            obj!("person", ["man", "woman", "figure"], Stand, 0.06, 0.1, 2.8, [60, 80, 150], [230, 190, 160],
+                [p(E, 0.28, 0.0, 0.72, 0.16, 1), p(R, 0.1, 0.16, 0.9, 0.58, 0), p(R, 0.15, 0.58, 0.45, 1.0, 2), p(R, 0.55, 0.58, 0.85, 1.0, 2)]),
+            obj!("sign", ["signboard", "placard"], Stand, 0.1, 0.18, 1.2, [230, 200, 40], [90, 90, 90],
+                [p(R, 0.0, 0.0, 1.0, 0.5, 0), p(R, 0.44, 0.5, 0.56, 1.0, 1)]),
+            obj!("column", ["pillar", "pole"], Stand, 0.06, 0.1, 4.0, [220, 215, 200], [180, 175, 160],
+                [p(R, 0.0, 0.0, 1.0, 0.08, 1), p(R, 0.12, 0.08, 0.88, 0.92, 0), p(R, 0.0, 0.92, 1.0, 1.0, 1)]),
+            obj!("bottle", ["flask", "jar"], Floor, 0.04, 0.07, 2.5, [60, 150, 80], [230, 230, 230],
+                [p(R, 0.35, 0.0, 0.65, 0.3, 0), p(R, 0.0, 0.3, 1.0, 1.0, 0), p(R, 0.0, 0.5, 1.0, 0.7, 1)]),
+            obj!("desk", ["workdesk", "bureau"], Floor, 0.25, 0.38, 0.55, [100, 70, 45], [150, 110, 70],
+                [p(R, 0.0, 0.0, 1.0, 0.18, 0), p(R, 0.0, 0.18, 0.35, 1.0, 1), p(R, 0.9, 0.18, 1.0, 1.0, 0)]),
+            obj!("computer", ["laptop", "pc"], Floor, 0.1, 0.16, 0.8, [70, 70, 80], [120, 180, 230],
+                [p(R, 0.0, 0.0, 1.0, 0.7, 0), p(R, 0.08, 0.08, 0.92, 0.62, 1), p(R, 0.3, 0.7, 0.7, 1.0, 0)]),
+            obj!("building", ["block", "edifice"], Stand, 0.2, 0.35, 1.6, [170, 150, 130], [90, 120, 160],
+                [p(R, 0.0, 0.0, 1.0, 1.0, 0), p(R, 0.12, 0.1, 0.32, 0.25, 1), p(R, 0.4, 0.1, 0.6, 0.25, 1), p(R, 0.68, 0.1, 0.88, 0.25, 1),
+                 p(R, 0.12, 0.4, 0.32, 0.55, 1), p(R, 0.4, 0.4, 0.6, 0.55, 1), p(R, 0.68, 0.4, 0.88, 0.55, 1), p(R, 0.4, 0.75, 0.6, 1.0, 2)]),
+            obj!("car", ["automobile", "vehicle"], Floor, 0.2, 0.3, 0.45, [200, 40, 40], [30, 30, 30],
+                [p(R, 0.2, 0.0, 0.75, 0.45, 0), p(R, 0.0, 0.35, 1.0, 0.8, 0), p(R, 0.28, 0.08, 0.68, 0.38, 3), p(E, 0.1, 0.6, 0.32, 1.0, 1), p(E, 0.68, 0.6, 0.9, 1.0, 1)]),
+            obj!("streetlight", ["lamppost", "street lamp"], Stand, 0.05, 0.08, 5.0, [60, 60, 70], [250, 230, 150],
+                [p(R, 0.4, 0.1, 0.6, 1.0, 0), p(E, 0.0, 0.0, 1.0, 0.12, 1)]),
+            obj!("bus", ["coach", "minibus"], Stand, 0.35, 0.5, 0.45, [230, 180, 30], [40, 40, 50],
+                [p(R, 0.0, 0.0, 1.0, 0.85, 0), p(R, 0.05, 0.1, 0.95, 0.4, 3), p(E, 0.1, 0.72, 0.25, 1.0, 1), p(E, 0.75, 0.72, 0.9, 1.0, 1)]),
+            obj!("bench", ["park bench", "pew"], Floor, 0.2, 0.3, 0.4, [120, 80, 40], [50, 50, 50],
+                [p(R, 0.0, 0.0, 1.0, 0.3, 0), p(R, 0.0, 0.45, 1.0, 0.6, 0), p(R, 0.05, 0.6, 0.12, 1.0, 1), p(R, 0.88, 0.6, 0.95, 1.0, 1)]),
+            obj!("tower", ["spire", "turret"], Stand, 0.08, 0.14, 4.5, [150, 140, 130], [120, 60, 50],
+                [p(T, 0.0, 0.0, 1.0, 0.2, 1), p(R, 0.1, 0.2, 0.9, 1.0, 0), p(R, 0.35, 0.35, 0.65, 0.45, 2)]),
+            obj!("bridge", ["span", "overpass"], Stand, 0.5, 0.8, 0.3, [140, 120, 100], [90, 80, 70],
+                [p(R, 0.0, 0.0, 1.0, 0.25, 0), p(R, 0.05, 0.25, 0.15, 1.0, 1), p(R, 0.45, 0.25, 0.55, 1.0, 1), p(R, 0.85, 0.25, 0.95, 1.0, 1)]),
+            obj!("fence", ["railing", "palisade"], Stand, 0.3, 0.6, 0.2, [200, 190, 170], [150, 140, 120],
+                [p(R, 0.0, 0.3, 1.0, 0.45, 1), p(R, 0.05, 0.0, 0.12, 1.0, 0), p(R, 0.3, 0.0, 0.37, 1.0, 0), p(R, 0.55, 0.0, 0.62, 1.0, 0), p(R, 0.8, 0.0, 0.87, 1.0, 0)]),
+            obj!("house", ["cottage", "home"], Stand, 0.2, 0.32, 0.9, [220, 200, 160], [170, 50, 40],
+                [p(T, 0.0, 0.0, 1.0, 0.4, 1), p(R, 0.1, 0.4, 0.9, 1.0, 0), p(R, 0.42, 0.65, 0.58, 1.0, 2), p(R, 0.18, 0.5, 0.34, 0.64, 3)]),
+            obj!("truck", ["lorry", "pickup"], Floor, 0.28, 0.4, 0.5, [60, 110, 60], [30, 30, 30],
+                [p(R, 0.0, 0.0, 0.65, 0.78, 0), p(R, 0.65, 0.25, 1.0, 0.78, 0), p(R, 0.72, 0.3, 0.92, 0.5, 3), p(E, 0.08, 0.62, 0.28, 1.0, 1), p(E, 0.7, 0.62, 0.9, 1.0, 1)]),
+            obj!("dome", ["cupola", "rotunda"], Stand, 0.25, 0.4, 0.8, [200, 190, 170], [100, 140, 120],
+                [p(E, 0.1, 0.0, 0.9, 0.7, 1), p(R, 0.0, 0.35, 1.0, 1.0, 0), p(R, 0.4, 0.65, 0.6, 1.0, 2)]),
+            obj!("tree", ["oak", "pine"], Stand, 0.14, 0.26, 1.7, [40, 120, 40], [100, 65, 35],
+                [p(R, 0.4, 0.5, 0.6, 1.0, 1), p(E, 0.0, 0.0, 1.0, 0.65, 0)]),
+            obj!("mountain", ["peak", "summit"], Stand, 0.45, 0.8, 0.55, [110, 100, 110], [245, 245, 250],
+                [p(T, 0.0, 0.0, 1.0, 1.0, 0), p(T, 0.36, 0.0, 0.64, 0.28, 1)]),
+            obj!("cloud", ["cloudbank", "haze"], Sky, 0.18, 0.32, 0.4, [240, 240, 245], [210, 210, 220],
+                [p(E, 0.0, 0.3, 0.6, 1.0, 0), p(E, 0.3, 0.0, 0.8, 0.8, 0), p(E, 0.55, 0.35, 1.0, 1.0, 1)]),
+            obj!("sun", ["sunlight", "sunshine"], Sky, 0.08, 0.13, 1.0, [255, 220, 60], [255, 250, 190],
+                [p(E, 0.0, 0.0, 1.0, 1.0, 0), p(E, 0.25, 0.25, 0.75, 0.75, 1)]),
+            obj!("rock", ["boulder", "stone"], Floor, 0.1, 0.22, 0.6, [130, 125, 115], [90, 85, 80],
+                [p(E, 0.0, 0.1, 1.0, 1.0, 0), p(E, 0.2, 0.0, 0.7, 0.6, 1)]),
+            obj!("bush", ["shrub", "hedge"], Floor, 0.12, 0.22, 0.6, [60, 130, 50], [40, 100, 40],
+                [p(E, 0.0, 0.2, 0.55, 1.0, 0), p(E, 0.45, 0.15, 1.0, 1.0, 0), p(E, 0.2, 0.0, 0.8, 0.7, 1)]),
+            obj!("flower", ["blossom", "bloom"], Floor, 0.04, 0.07, 2.0, [230, 60, 140], [50, 150, 50],
+                [p(R, 0.42, 0.4, 0.58, 1.0, 1), p(E, 0.0, 0.0, 1.0, 0.5, 0), p(E, 0.3, 0.12, 0.7, 0.38, 3)]),
+            obj!("bird", ["sparrow", "gull"], Sky, 0.05, 0.09, 0.5, [60, 50, 45], [230, 160, 40],
+                [p(E, 0.15, 0.3, 0.85, 1.0, 0), p(T, 0.0, 0.0, 0.5, 0.6, 0), p(T, 0.5, 0.0, 1.0, 0.6, 0), p(E, 0.8, 0.45, 1.0, 0.7, 1)]),
+            obj!("tent", ["shelter", "canopy"], Stand, 0.16, 0.26, 0.7, [220, 110, 40], [60, 40, 30],
+                [p(T, 0.0, 0.0, 1.0, 1.0, 0), p(T, 0.35, 0.4, 0.65, 1.0, 1)]),
+            obj!("cow", ["cattle", "calf"], Floor, 0.14, 0.22, 0.65, [240, 240, 235], [40, 35, 30],
+                [p(E, 0.1, 0.1, 0.85, 0.65, 0), p(E, 0.2, 0.2, 0.45, 0.45, 1), p(E, 0.75, 0.0, 1.0, 0.3, 0), p(R, 0.2, 0.55, 0.3, 1.0, 1), p(R, 0.65, 0.55, 0.75, 1.0, 1)]),
+            obj!("wave", ["surf", "breaker"], Floor, 0.35, 0.6, 0.22, [40, 110, 190], [240, 250, 255],
+                [p(E, 0.0, 0.3, 0.5, 1.0, 0), p(E, 0.45, 0.2, 1.0, 1.0, 0), p(E, 0.1, 0.2, 0.45, 0.5, 1), p(E, 0.55, 0.1, 0.9, 0.4, 1)]),
+            obj!("boat", ["rowboat", "dinghy"], Stand, 0.2, 0.32, 0.4, [150, 60, 40], [240, 240, 230],
+                [p(R, 0.0, 0.45, 1.0, 0.75, 0), p(E, 0.05, 0.55, 0.95, 1.0, 0), p(R, 0.35, 0.1, 0.65, 0.45, 1)]),
+            obj!("sailboat", ["yacht", "sloop"], Stand, 0.18, 0.28, 1.2, [250, 250, 245], [40, 60, 120],
+                [p(T, 0.2, 0.0, 0.8, 0.75, 0), p(R, 0.48, 0.0, 0.52, 0.8, 1), p(R, 0.0, 0.78, 1.0, 1.0, 1)]),
+            obj!("fish", ["trout", "goldfish"], Floor, 0.08, 0.14, 0.5, [250, 140, 40], [250, 230, 200],
+                [p(E, 0.0, 0.0, 0.75, 1.0, 0), p(T, 0.7, 0.1, 1.0, 0.9, 0), p(E, 0.1, 0.3, 0.22, 0.5, 2)]),
+            obj!("umbrella", ["parasol", "sunshade"], Floor, 0.14, 0.22, 1.1, [230, 70, 60], [240, 240, 240],
+                [p(E, 0.0, 0.0, 1.0, 0.5, 0), p(R, 0.0, 0.25, 1.0, 0.32, 3), p(R, 0.47, 0.3, 0.53, 1.0, 1)]),
+            obj!("lighthouse", ["beacon", "light tower"], Stand, 0.08, 0.12, 3.5, [240, 240, 240], [200, 40, 40],
+                [p(T, 0.1, 0.0, 0.9, 0.12, 1), p(R, 0.2, 0.12, 0.8, 1.0, 0), p(R, 0.2, 0.35, 0.8, 0.5, 1), p(R, 0.2, 0.7, 0.8, 0.85, 1)]),
+            obj!("pier", ["jetty", "wharf"], Stand, 0.3, 0.5, 0.2, [130, 100, 70], [80, 60, 40],
+                [p(R, 0.0, 0.0, 1.0, 0.35, 0), p(R, 0.05, 0.35, 0.12, 1.0, 1), p(R, 0.45, 0.35, 0.52, 1.0, 1), p(R, 0.85, 0.35, 0.92, 1.0, 1)]),
+            obj!("moon", ["crescent", "moonlight"], Sky, 0.06, 0.1, 1.0, [240, 240, 210], [200, 200, 190],
+                [p(E, 0.0, 0.0, 1.0, 1.0, 0), p(E, 0.3, 0.2, 0.5, 0.4, 1)]),
+        ]
+    })
+}
+
+/// The index of an object type by name (panics on an unknown name: the tables are static).
+fn idx(name: &str) -> usize {
+    objects()
+        .iter()
+        .position(|o| o.name == name)
+        .unwrap_or_else(|| panic!("synth world: unknown object '{name}'"))
+}
+
+/// The sound signature of object type `i`: kinds cycle, pitches climb in small steps so every
+/// type has its own place on the mel axis.
+pub fn voice(i: usize) -> Voice {
+    let f = 150.0 * 1.058_f32.powi(i as i32);
+    match i % 4 {
+        0 => Voice::Tone(f),
+        1 => Voice::Noise(f * 1.5),
+        2 => Voice::Pulse(f, 2.0 + (i % 5) as f32),
+        _ => Voice::Chirp(f),
+    }
+}
+
+/// A broad kind of scene: decides the background and the pool of plausible objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Home,
+    Public,
+    Urban,
+    Nature,
+    Water,
+}
+
+impl Setting {
+    /// The objects that plausibly appear in this kind of scene.
+    pub fn pool(self) -> Vec<usize> {
+        let names: &[&str] = match self {
+            Setting::Home => &[
+                "bed", "lamp", "chair", "table", "sofa", "window", "painting", "shelf", "rug",
+                "plant", "clock", "television", "door", "curtain", "bathtub", "stove", "fridge",
+                "sink", "computer", "bottle",
+            ],
+            Setting::Public => &[
+                "chair", "table", "counter", "shelf", "screen", "lamp", "person", "door", "window",
+                "sign", "column", "bottle", "desk", "computer", "painting", "clock", "plant", "bench",
+            ],
+            Setting::Urban => &[
+                "building", "car", "streetlight", "person", "sign", "tree", "bus", "bench", "tower",
+                "bridge", "fence", "house", "truck", "dome", "cloud", "sun", "column", "door",
+            ],
+            Setting::Nature => &[
+                "tree", "mountain", "cloud", "sun", "rock", "bush", "flower", "bird", "tent",
+                "fence", "cow", "house", "person", "moon", "bridge",
+            ],
+            Setting::Water => &[
+                "wave", "boat", "sailboat", "cloud", "sun", "bird", "rock", "pier", "umbrella",
+                "fish", "lighthouse", "person", "moon", "bridge",
+            ],
+        };
+        names.iter().map(|n| idx(n)).collect()
+    }
+}
+
+/// A scene category: its setting and a weight per object type.
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub name: String,
+    pub setting: Setting,
+    pub weights: Vec<f32>,
+}
+
+fn setting_of(name: &str) -> Setting {
+    let has = |keys: &[&str]| keys.iter().any(|k| name.contains(k));
+    if has(&[
+        "coast", "ocean", "harbor", "dock", "boat", "raft", "river", "creek", "pond", "swimming",
+        "sea_", "marsh", "bayou", "islet", "iceberg", "sandbar", "underwater", "lighthouse",
+        "boardwalk", "watering_hole", "dam", "hot_spring", "swamp",
+    ]) {
+        Setting::Water
+    } else if has(&[
+        "bedroom", "living", "kitchen", "dining", "bathroom", "dorm", "nursery", "attic",
+        "basement", "closet", "_home", "hotel_room", "game_room", "kitchenette", "pantry",
+        "shower", "home_office", "parlor", "hospital_room", "jail", "galley",
+    ]) {
+        Setting::Home
+    } else if has(&[
+        "forest", "mountain", "field", "garden", "canyon", "desert", "valley", "badlands", "butte",
+        "crevasse", "pasture", "orchard", "rainforest", "snowfield", "sky", "volcano", "wheat",
+        "corn", "rice", "campsite", "golf", "fairway", "ski_", "trench", "tree_farm", "cliff",
+        "rock_arch", "yard", "picnic", "wind", "igloo", "excavation", "playground",
+    ]) {
+        Setting::Nature
+    } else if has(&[
+        "outdoor", "street", "alley", "building", "abbey", "castle", "tower", "bridge",
+        "crosswalk", "parking", "highway", "plaza", "courtyard", "driveway", "gas_station",
+        "residential", "skyscraper", "facade", "viaduct", "aqueduct", "arch", "slum", "medina",
+        "kasbah", "pagoda", "temple", "palace", "mansion", "ruin", "railroad", "runway",
+        "construction", "cemetery", "chalet", "motel", "shed", "amusement", "stadium", "racecourse",
+        "fountain", "patio", "veranda", "mausoleum", "shopfront", "phone_booth", "fire_escape",
+        "garbage", "doorway", "pavilion", "schoolhouse", "courthouse", "water_tower", "windmill",
+    ]) {
+        Setting::Urban
+    } else {
+        Setting::Public
+    }
+}
+
+/// FNV-1a: a stable hash of a category name (the world must not depend on Rust's hasher).
+pub fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Category {
+    /// The category named `name`: setting from keywords; signature objects are the vocabulary
+    /// names inside the category name plus three hash-chosen members of the setting's pool.
+    pub fn new(name: &str) -> Category {
+        let setting = setting_of(name);
+        let objs = objects();
+        let pool = setting.pool();
+        // Everything is possible (a stray object from anywhere), the pool is likely, the
+        // signature is very likely.
+        let mut weights = vec![0.015_f32; objs.len()];
+        for &i in &pool {
+            weights[i] = 0.35;
+        }
+        let words: Vec<&str> = name.split(['_', '/']).collect();
+        for (i, o) in objs.iter().enumerate() {
+            if words.iter().any(|w| w.starts_with(o.name)) {
+                weights[i] = 3.0;
+            }
+        }
+        let mut h = fnv(name);
+        for _ in 0..3 {
+            h = h
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let i = pool[((h >> 33) as usize) % pool.len()];
+            weights[i] = weights[i].max(2.0);
+        }
+        Category {
+            name: name.to_string(),
+            setting,
+            weights,
+        }
+    }
+
+    /// The object types this category draws often (weight ≥ 2).
+    pub fn signature(&self) -> Vec<usize> {
+        (0..self.weights.len())
+            .filter(|&i| self.weights[i] >= 2.0)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_has_at_least_forty_distinct_objects() {
+        let o = objects();
+        assert!(o.len() >= 40);
+        let mut names: Vec<_> = o.iter().map(|x| x.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), o.len());
+    }
+
+    #[test]
+    fn bedroom_and_hotel_room_share_beds() {
+        let a = Category::new("bedroom");
+        let b = Category::new("hotel_room");
+        assert_eq!(a.setting, Setting::Home);
+        assert_eq!(b.setting, Setting::Home);
+        let bed = idx("bed");
+        assert!(a.weights[bed] >= 2.0 && b.weights[bed] > 0.3);
+    }
+}

@@ -1,0 +1,333 @@
+//! Integration tests of `xmodal::data`: determinism of SynthPlaces, the folder round trip, every
+//! bad-input case of the loaders, the difficulty of the data, and the `data::` script API.
+
+use candle_core::Device;
+use std::path::{Path, PathBuf};
+use xmodal::data::folder::{load_folder, load_places_list, write_folder, LoadOptions};
+use xmodal::data::synth::world::{objects, Category};
+use xmodal::data::{synthplaces, Store, SynthOptions};
+
+fn opts(cats: usize, per: usize, seed: u64) -> SynthOptions {
+    SynthOptions {
+        categories: xmodal::data::synth::categories_from_count(cats).unwrap(),
+        per_category: per,
+        image_size: 32,
+        seed,
+        ..SynthOptions::default()
+    }
+}
+
+fn flat(t: &candle_core::Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+/// A fresh folder under the system temp dir.
+fn scratch(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("xmodal-data-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+#[test]
+fn same_seed_same_tensors_other_seed_differs() {
+    let a = synthplaces(&opts(3, 2, 5)).unwrap();
+    let b = synthplaces(&opts(3, 2, 5)).unwrap();
+    let c = synthplaces(&opts(3, 2, 6)).unwrap();
+    assert_eq!(a.modalities(), ["nat", "clp", "ldr", "spt", "dsc", "snd"]);
+    let idx: Vec<usize> = (0..6).collect();
+    for m in a.modalities() {
+        let (x, y, z) = (
+            flat(&a.inputs(&m, &idx, &Device::Cpu).unwrap()),
+            flat(&b.inputs(&m, &idx, &Device::Cpu).unwrap()),
+            flat(&c.inputs(&m, &idx, &Device::Cpu).unwrap()),
+        );
+        assert_eq!(x, y, "{m}");
+        assert_ne!(x, z, "{m}");
+    }
+    assert_eq!(a.text("dsc", 4).unwrap(), b.text("dsc", 4).unwrap());
+    assert_eq!(a.labels("nat").unwrap(), vec![0, 0, 1, 1, 2, 2]);
+    assert_eq!(a.input_shape("nat").unwrap(), vec![3, 32, 32]);
+    assert_eq!(a.input_shape("dsc").unwrap(), vec![384]);
+    assert_eq!(a.input_shape("snd").unwrap(), vec![64, 124]);
+    let tok = a.tokens("dsc", &[0, 1], 12, &Device::Cpu).unwrap();
+    assert_eq!(tok.dims(), [2, 12]);
+    assert!(a.vocab_size() > 10);
+}
+
+#[test]
+fn paired_data_shares_instances_and_splits_by_pair() {
+    let mut o = opts(2, 6, 1);
+    o.paired = true;
+    o.modalities = vec!["nat".into(), "spt".into(), "dsc".into()];
+    let ds = synthplaces(&o).unwrap();
+    assert_eq!(ds.pair_ids("nat").unwrap(), Some((0..12).collect()));
+    let (tr, va) = ds.split(2, 9).unwrap();
+    assert_eq!(va.len_of("spt").unwrap(), 4);
+    assert_eq!(va.pair_ids("nat").unwrap(), va.pair_ids("dsc").unwrap());
+    assert_eq!(tr.pair_ids("nat").unwrap(), tr.pair_ids("spt").unwrap());
+    let unpaired = synthplaces(&opts(2, 6, 1)).unwrap();
+    assert_eq!(unpaired.pair_ids("nat").unwrap(), None);
+    let (t2, v2) = unpaired.split(2, 9).unwrap();
+    assert_eq!((t2.len_of("snd").unwrap(), v2.len_of("snd").unwrap()), (8, 4));
+    let mut lab = v2.labels("nat").unwrap();
+    lab.sort();
+    assert_eq!(lab, vec![0, 0, 1, 1]);
+}
+
+#[test]
+fn write_folder_then_load_folder_round_trips() {
+    let ds = synthplaces(&opts(3, 2, 2)).unwrap();
+    let dir = scratch("roundtrip");
+    write_folder(&ds, &dir).unwrap();
+    let back = load_folder(&dir, &LoadOptions { image_size: 32, ..LoadOptions::default() }).unwrap();
+    assert_eq!(back.modalities(), ds.modalities());
+    assert_eq!(back.categories(), ds.categories());
+    let idx: Vec<usize> = (0..6).collect();
+    for m in ds.modalities() {
+        assert_eq!(back.labels(&m).unwrap(), ds.labels(&m).unwrap(), "{m}");
+        let (x, y) = (
+            flat(&ds.inputs(&m, &idx, &Device::Cpu).unwrap()),
+            flat(&back.inputs(&m, &idx, &Device::Cpu).unwrap()),
+        );
+        let worst = x.iter().zip(&y).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        // PNG is lossless and text exact; WAV quantises to 16 bits (tiny log-mel changes).
+        let tol = if m == "snd" { 0.05 } else { 0.0 };
+        assert!(worst <= tol, "{m}: {worst}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn small_folder(name: &str) -> PathBuf {
+    let mut o = opts(2, 2, 3);
+    o.modalities = vec!["nat".into(), "dsc".into(), "snd".into()];
+    let dir = scratch(name);
+    write_folder(&synthplaces(&o).unwrap(), &dir).unwrap();
+    dir
+}
+
+fn err_of(dir: &Path) -> String {
+    load_folder(dir, &LoadOptions::default()).unwrap_err().to_string()
+}
+
+fn skip_bad(dir: &Path) -> xmodal::data::Dataset {
+    load_folder(dir, &LoadOptions { skip_bad: true, ..LoadOptions::default() }).unwrap()
+}
+
+#[test]
+fn a_corrupt_image_is_named() {
+    let dir = small_folder("corrupt");
+    let bad = dir.join("nat/all/abbey/00001.png");
+    std::fs::write(&bad, b"not a png at all").unwrap();
+    let e = err_of(&dir);
+    assert!(e.contains(&bad.display().to_string()) && e.contains("cannot decode image"), "{e}");
+    let ds = skip_bad(&dir);
+    assert_eq!(ds.len_of("nat").unwrap(), 3);
+    assert_eq!(ds.skipped().len(), 1);
+    assert!(ds.summary().contains("skipped 1 bad files") && ds.summary().contains("00001.png"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_empty_category_folder_is_named() {
+    let dir = small_folder("empty");
+    let cat = dir.join("dsc/all/airport_terminal");
+    for f in std::fs::read_dir(&cat).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let e = err_of(&dir);
+    assert!(e.contains(&cat.display().to_string()) && e.contains("empty category folder"), "{e}");
+    assert_eq!(skip_bad(&dir).len_of("dsc").unwrap(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_category_missing_from_one_modality_is_named() {
+    let dir = small_folder("missing");
+    let cat = dir.join("snd/all/abbey");
+    std::fs::remove_dir_all(&cat).unwrap();
+    let e = err_of(&dir);
+    assert!(e.contains(&cat.display().to_string()) && e.contains("missing from modality 'snd'"), "{e}");
+    let ds = skip_bad(&dir);
+    assert_eq!(ds.labels("snd").unwrap(), vec![1, 1]);
+    assert_eq!(ds.labels("nat").unwrap(), vec![0, 0, 1, 1]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unsupported_wav_is_named() {
+    let dir = small_folder("wav");
+    let bad = dir.join("snd/all/abbey/00000.wav");
+    // A RIFF/WAVE header whose fmt chunk declares format tag 0x0055 (MP3).
+    let mut b: Vec<u8> = b"RIFF".to_vec();
+    b.extend(36u32.to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(0x0055u16.to_le_bytes()); // format tag
+    b.extend(1u16.to_le_bytes()); // channels
+    b.extend(16000u32.to_le_bytes());
+    b.extend(32000u32.to_le_bytes());
+    b.extend(2u16.to_le_bytes());
+    b.extend(16u16.to_le_bytes());
+    b.extend(b"data");
+    b.extend(0u32.to_le_bytes());
+    std::fs::write(&bad, b).unwrap();
+    let e = err_of(&dir);
+    assert!(e.contains(&bad.display().to_string()) && e.contains("unsupported"), "{e}");
+    assert_eq!(skip_bad(&dir).len_of("snd").unwrap(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_mislabelled_list_line_is_named() {
+    let dir = small_folder("list");
+    let list = dir.join("train.txt");
+    std::fs::write(&list, "nat/all/abbey/00000.png 0\nnat/all/airport_terminal/00002.png 1\n").unwrap();
+    let ds = load_places_list(&list, None, None, &LoadOptions::default()).unwrap();
+    assert_eq!(ds.labels("nat").unwrap(), vec![0, 1]);
+    assert_eq!(ds.categories().len(), 205);
+    for (text, why) in [
+        ("nat/all/abbey/00000.png zero\n", "line 1: label 'zero' is not"),
+        ("nat/all/abbey/00000.png 0\nnat/all/abbey/00001.png 999\n", "line 2: label 999 is out of range"),
+        ("justonefield\n", "line 1: expected '<relpath> <label>'"),
+    ] {
+        std::fs::write(&list, text).unwrap();
+        let e = load_places_list(&list, None, None, &LoadOptions::default()).unwrap_err().to_string();
+        assert!(e.contains(&list.display().to_string()) && e.contains(why), "{e}");
+    }
+    std::fs::write(&list, "nat/all/abbey/00000.png 0\nnat/all/abbey/nothere.png 0\n").unwrap();
+    let e = load_places_list(&list, None, None, &LoadOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("nothere.png"), "{e}");
+    let ds = load_places_list(&list, None, None, &LoadOptions { skip_bad: true, ..LoadOptions::default() }).unwrap();
+    assert_eq!((ds.len(), ds.skipped().len()), (1, 1));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Ridge regression in dual form: A = (K + λI)⁻¹ Y with K = X Xᵀ, scores = K_test A.
+fn ridge_accuracy(xtr: &[Vec<f64>], ytr: &[usize], xte: &[Vec<f64>], yte: &[usize], classes: usize, lambda: f64) -> f64 {
+    let n = xtr.len();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut k: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| dot(&xtr[i], &xtr[j])).collect()).collect();
+    for (i, row) in k.iter_mut().enumerate() {
+        row[i] += lambda;
+    }
+    let mut a: Vec<Vec<f64>> = (0..n).map(|i| (0..classes).map(|c| if ytr[i] == c { 1.0 } else { 0.0 }).collect()).collect();
+    // Gaussian elimination (K + λI is symmetric positive definite: no pivoting needed).
+    for p in 0..n {
+        for r in p + 1..n {
+            let f = k[r][p] / k[p][p];
+            for c in p..n {
+                k[r][c] -= f * k[p][c];
+            }
+            for c in 0..classes {
+                a[r][c] -= f * a[p][c];
+            }
+        }
+    }
+    for p in (0..n).rev() {
+        for c in 0..classes {
+            let s: f64 = (p + 1..n).map(|j| k[p][j] * a[j][c]).sum();
+            a[p][c] = (a[p][c] - s) / k[p][p];
+        }
+    }
+    let correct = xte
+        .iter()
+        .zip(yte)
+        .filter(|(x, &y)| {
+            let kx: Vec<f64> = xtr.iter().map(|t| dot(t, x)).collect();
+            let best = (0..classes)
+                .max_by(|&c, &d| {
+                    let s = |c: usize| (0..n).map(|i| kx[i] * a[i][c]).sum::<f64>();
+                    s(c).total_cmp(&s(d))
+                })
+                .unwrap();
+            best == y
+        })
+        .count();
+    correct as f64 / yte.len() as f64
+}
+
+#[test]
+fn a_linear_classifier_on_raw_pixels_does_not_solve_it() {
+    let mut o = opts(10, 50, 11);
+    o.image_size = 64;
+    o.modalities = vec!["nat".into()];
+    let ds = synthplaces(&o).unwrap();
+    let (tr, va) = ds.split(10, 1).unwrap();
+    let rows = |d: &xmodal::data::Dataset| -> (Vec<Vec<f64>>, Vec<usize>) {
+        let Store::Images { data, .. } = d.store("nat").unwrap() else { panic!() };
+        (data.iter().map(|p| p.iter().map(|&v| v as f64 / 255.0).collect()).collect(), d.labels("nat").unwrap())
+    };
+    let (mut xtr, ytr) = rows(&tr);
+    let (mut xte, yte) = rows(&va);
+    let dim = xtr[0].len();
+    let mean: Vec<f64> = (0..dim).map(|j| xtr.iter().map(|r| r[j]).sum::<f64>() / xtr.len() as f64).collect();
+    for r in xtr.iter_mut().chain(xte.iter_mut()) {
+        r.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
+    }
+    let mut best: f64 = 0.0;
+    for lambda in [1.0, 100.0, 10_000.0] {
+        best = best.max(ridge_accuracy(&xtr, &ytr, &xte, &yte, 10, lambda));
+    }
+    println!("ridge on raw pixels: best validation accuracy {best:.3} (chance 0.100)");
+    assert!(best < 0.45, "raw pixels separate the categories too well: {best}");
+}
+
+#[test]
+fn categories_share_objects_and_descriptions_never_name_them() {
+    let names = xmodal::data::synth::categories_from_count(20).unwrap();
+    let common: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            let c = Category::new(n);
+            (0..objects().len()).filter(|&i| c.weights[i] >= 0.35).collect()
+        })
+        .collect();
+    for (a, ca) in common.iter().enumerate() {
+        let shares = common.iter().enumerate().any(|(b, cb)| b != a && ca.iter().any(|o| cb.contains(o)));
+        assert!(shares, "{} shares no frequent object with another category", names[a]);
+    }
+    let ds = synthplaces(&SynthOptions { modalities: vec!["dsc".into()], ..opts(20, 10, 4) }).unwrap();
+    let labels = ds.labels("dsc").unwrap();
+    for (i, &l) in labels.iter().enumerate() {
+        let text = ds.text("dsc", i).unwrap().to_lowercase();
+        let words = xmodal::data::text::words(&text);
+        for w in names[l].split('_') {
+            assert!(!words.iter().any(|x| x == w), "'{w}' named in: {text}");
+        }
+        assert!(xmodal::data::text::sentences(&text).len() >= 2, "{text}");
+    }
+}
+
+#[test]
+fn the_script_api_generates_splits_and_reads_samples() {
+    let mut s = xmodal::script::session::Session::new(None);
+    let out = s
+        .eval(
+            r#"
+        let ds = data::synthplaces(#{ categories: ["bedroom", "coast"], per_category: 3, modalities: ["nat", "dsc", "snd"], seed: 2 });
+        let parts = ds.split(#{ val_per_category: 1, seed: 0 });
+        let nat = ds.only("nat");
+        [ds.len(), ds.len("dsc"), parts[0].len(), parts[1].len("snd"), nat.modalities(), ds.categories(),
+         ds.get("nat", 1).shape, type_of(ds.get("dsc", 0)), ds.get("snd", 0).shape, ds.labels("nat"),
+         ds.summary().contains("snd"), `${ds}`]
+    "#,
+        )
+        .unwrap();
+    let v = out.into_array().unwrap();
+    let show: Vec<String> = v.iter().map(|d| d.to_string()).collect();
+    assert_eq!(show[0], "18");
+    assert_eq!(show[1], "6");
+    assert_eq!(show[2], "12");
+    assert_eq!(show[3], "2");
+    assert_eq!(show[4], "[\"nat\"]");
+    assert_eq!(show[5], "[\"bedroom\", \"coast\"]");
+    assert_eq!(show[6], "[3, 64, 64]");
+    assert_eq!(show[7], "string");
+    assert_eq!(show[8], "[64, 124]");
+    assert_eq!(show[9], "[0, 0, 0, 1, 1, 1]");
+    assert_eq!(show[10], "true");
+    assert_eq!(show[11], "Dataset[all; 2 categories; nat×6, dsc×6, snd×6]");
+    let e = s.eval("data::synthplaces(#{ categoris: 3 })").unwrap_err();
+    assert!(e.contains("unknown option 'categoris'"), "{e}");
+}
