@@ -5,6 +5,7 @@ pub mod check;
 pub mod convert;
 pub mod data;
 pub mod docs;
+pub mod eval;
 pub mod options;
 pub mod repl;
 pub mod runner;
@@ -43,12 +44,16 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     stats::register(&mut engine);
     sys::register(&mut engine);
     data::register(&mut engine);
+    eval::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
-    // habit, so the word is read as a plain identifier.
+    // habit, so the word is read as a plain identifier. `eval` likewise, for the `eval::`
+    // namespace (Rhai's `eval("code")` is still found by name).
     #[allow(deprecated)]
     engine.on_parse_token(|token, _, _| match token {
-        rhai::Token::Reserved(s) if s.as_str() == "var" => rhai::Token::Identifier(s),
+        rhai::Token::Reserved(s) if matches!(s.as_str(), "var" | "eval") => {
+            rhai::Token::Identifier(s)
+        }
         other => other,
     });
     // Ctrl-C stops the running statement; the REPL keeps its variables.
