@@ -51,3 +51,82 @@ pub fn accuracy(net: &CrossModalNet, ds: &Dataset, modality: &str, batch: usize)
     }
     Ok(p.iter().zip(&y).filter(|(a, b)| a == b).count() as f64 / y.len() as f64)
 }
+
+/// How descriptions are encoded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TextInput {
+    /// Sentence vectors through the text MLP (CMPlaces).
+    Vectors,
+    /// Word ids through the text CNN (See-Hear-Read), at most this many words.
+    Tokens { max_len: usize },
+}
+
+/// One encoder spec per modality of `ds`: images → the pixel CNN `arch`, descriptions → text MLP
+/// or text CNN, sounds → sound CNN, precomputed features → identity/linear.
+pub fn specs_for(ds: &Dataset, arch: super::PixelArch, text: TextInput) -> Result<Vec<(String, EncoderSpec)>> {
+    use crate::data::ModalityKind;
+    ds.modalities()
+        .into_iter()
+        .map(|m| {
+            let shape = ds.input_shape(&m)?;
+            let spec = match ds.kind(&m)? {
+                ModalityKind::Image => {
+                    let want = arch.input_size();
+                    if shape[1] != want || shape[2] != want {
+                        return Err(Error::invalid(
+                            "nn::cross_modal",
+                            "arch",
+                            format!("'{m}' images are {}×{} but {} takes {want}×{want}; generate the data with image_size: {want}", shape[1], shape[2], arch.name()),
+                        ));
+                    }
+                    EncoderSpec::Pixel { arch }
+                }
+                ModalityKind::Text => match text {
+                    TextInput::Vectors => EncoderSpec::TextVec { dim: shape[0] },
+                    TextInput::Tokens { max_len } => EncoderSpec::TextTokens { vocab: ds.vocab_size(), max_len },
+                },
+                ModalityKind::Sound => EncoderSpec::Sound { mels: shape[0], frames: shape[1] },
+                ModalityKind::Features => EncoderSpec::Features { dim: shape[0] },
+            };
+            Ok((m, spec))
+        })
+        .collect()
+}
+
+/// Start `net` from `teacher`: every shared parameter, and for each pixel modality the teacher's
+/// pixel encoder (the teacher's first pixel modality, usually `nat`): the paper initialises every
+/// modality's network from Places-CNN. Returns how many tensors were copied.
+pub fn init_from_teacher(net: &CrossModalNet, teacher: &CrossModalNet) -> Result<usize> {
+    let src_pixel = teacher
+        .modalities()
+        .iter()
+        .find(|(_, s)| matches!(s, EncoderSpec::Pixel { .. }))
+        .map(|(m, _)| if teacher.config().shared_pixel { "enc.pixel".to_string() } else { format!("enc.{m}") });
+    let src = teacher.varmap().data().lock().expect("varmap lock");
+    let dst = net.varmap().data().lock().expect("varmap lock");
+    let mut copied = 0;
+    for (name, var) in dst.iter() {
+        let from = if name.starts_with("shared.") {
+            Some(name.clone())
+        } else {
+            let is_pixel_encoder = net.modalities().iter().any(|(m, s)| {
+                matches!(s, EncoderSpec::Pixel { .. }) && (name.starts_with(&format!("enc.{m}.")) || name.starts_with("enc.pixel."))
+            });
+            match (&src_pixel, is_pixel_encoder) {
+                (Some(p), true) => name.splitn(3, '.').nth(2).map(|rest| format!("{p}.{rest}")),
+                _ => None,
+            }
+        };
+        let Some(from) = from else { continue };
+        let Some(t) = src.get(&from) else { continue };
+        if t.dims() != var.dims() {
+            if name.starts_with("shared.fc8") {
+                continue; // a different number of classes: the classifier starts fresh
+            }
+            return Err(Error::Shape { op: format!("init from teacher: {name} <- {from}"), lhs: var.dims().to_vec(), rhs: t.dims().to_vec() });
+        }
+        var.set(&t.as_tensor().to_dtype(var.dtype()).op("init from teacher")?).op("init from teacher")?;
+        copied += 1;
+    }
+    Ok(copied)
+}

@@ -5,6 +5,7 @@
 pub mod checkpoint;
 pub mod dropout;
 pub mod encoder;
+pub mod feed;
 pub mod gradcheck;
 pub mod init;
 pub mod layers;

@@ -1,0 +1,95 @@
+//! The training loop on tiny SynthPlaces data: learning happens, an interrupted run resumes to
+//! bit-identical weights, a NaN loss stops with a clear error and keeps the last checkpoint.
+
+use candle_core::{DType, Device};
+use candle_nn::VarBuilder;
+use xmodal::data::{synthplaces, SynthOptions};
+use xmodal::nn::feed::{specs_for, TextInput};
+use xmodal::nn::{CrossModalNet, NetConfig, PixelArch};
+use xmodal::train::{fit, FitConfig, Phase};
+
+fn data(mods: &[&str], per_category: usize, seed: u64) -> xmodal::data::Dataset {
+    synthplaces(&SynthOptions {
+        categories: xmodal::data::synth::categories_from_count(4).unwrap(),
+        per_category,
+        modalities: mods.iter().map(|s| s.to_string()).collect(),
+        image_size: 64,
+        paired: false,
+        seed,
+    })
+    .unwrap()
+}
+
+fn net(ds: &xmodal::data::Dataset, seed: u64) -> CrossModalNet {
+    let specs = specs_for(ds, PixelArch::SceneNetS, TextInput::Vectors).unwrap();
+    let cfg = NetConfig { seed, fc6: 256, fc7: 256, text_hidden: 256, ..NetConfig::default() };
+    CrossModalNet::new(&specs, ds.categories().len(), &cfg, VarBuilder::from_varmap(&candle_nn::VarMap::new(), DType::F32, &Device::Cpu)).unwrap()
+}
+
+fn weights(n: &CrossModalNet) -> Vec<(String, Vec<f32>)> {
+    let mut v: Vec<(String, Vec<f32>)> = n
+        .varmap()
+        .data()
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, var)| (k.clone(), var.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("xmodal-fit-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn resumed_training_is_bit_identical_to_an_uninterrupted_run() {
+    let ds = data(&["nat", "dsc"], 6, 3);
+    let phases = vec![
+        Phase { frozen: vec!["shared".into()], ..Phase::new("tune", 4, 0.01) },
+        Phase::new("free", 3, 0.01),
+    ];
+    let base = FitConfig { phases, batch: 4, quiet: true, seed: 5, ..FitConfig::default() };
+    let mut a = net(&ds, 1);
+    let ra = fit(&mut a, &ds, None, &base).unwrap();
+    assert_eq!((ra.steps, ra.interrupted), (7, false));
+
+    let dir = tmp("resume");
+    let ckpt = dir.join("run.safetensors");
+    let mut b = net(&ds, 1);
+    let stopped = fit(&mut b, &ds, None, &FitConfig { stop_after: Some(5), checkpoint: Some(ckpt.clone()), ..base.clone() }).unwrap();
+    assert_eq!((stopped.steps, stopped.interrupted), (5, true));
+    let mut c = net(&ds, 99); // different initial weights: everything must come from the checkpoint
+    let rc = fit(&mut c, &ds, None, &FitConfig { resume: Some(ckpt), ..base }).unwrap();
+    assert_eq!(rc.steps, 2);
+    assert_eq!(weights(&a), weights(&c), "resumed weights differ from the uninterrupted run");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_nan_loss_stops_with_the_term_and_step_and_keeps_the_checkpoint() {
+    let ds = data(&["nat", "dsc"], 6, 4);
+    let dir = tmp("nan");
+    let ckpt = dir.join("run.safetensors");
+    let mut n = net(&ds, 2);
+    let cfg = FitConfig {
+        phases: vec![Phase::new("ok", 2, 0.001), Phase::new("explode", 50, 1e9)],
+        batch: 4,
+        quiet: true,
+        checkpoint: Some(ckpt.clone()),
+        ..FitConfig::default()
+    };
+    let e = match fit(&mut n, &ds, None, &cfg) {
+        Ok(_) => panic!("a learning rate of 1e9 should blow up"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.starts_with("non-finite loss: ce = "), "{e}");
+    assert!(e.contains("lower the learning rate") && e.contains(&format!("the last good checkpoint is {} (after step 2)", ckpt.display())), "{e}");
+    let (tensors, meta) = xmodal::train::checkpoint::read(&ckpt, &Device::Cpu).unwrap();
+    assert_eq!(meta["phase"], 1);
+    assert!(tensors.contains_key("shared.fc7.weight"));
+    let _ = std::fs::remove_dir_all(dir);
+}
