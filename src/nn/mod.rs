@@ -21,3 +21,6 @@ pub use encoder::EncoderSpec;
 pub use net::{CrossModalNet, NetConfig};
 pub use pixel::PixelArch;
 pub use trunk::Activations;
+
+/// A net shared between owners (a script variable, a teacher term), behind a lock.
+pub type SharedNet = std::sync::Arc<std::sync::RwLock<CrossModalNet>>;

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod data;
 pub mod docs;
 pub mod eval;
+pub mod net;
 pub mod options;
 pub mod repl;
 pub mod runner;
@@ -15,6 +16,7 @@ pub mod stdlib;
 pub mod syntax;
 pub mod sys;
 pub mod tensor;
+pub mod train;
 pub mod value;
 
 use rhai::Engine;
@@ -45,6 +47,9 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     sys::register(&mut engine);
     data::register(&mut engine);
     eval::register(&mut engine);
+    engine.register_type_with_name::<net::ScriptNet>("Net");
+    engine.register_static_module("nn", net::module().into());
+    train::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier. `eval` likewise, for the `eval::`

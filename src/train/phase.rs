@@ -4,7 +4,7 @@
 
 use super::optim::OptimizerKind;
 use super::schedule::Decay;
-use crate::nn::CrossModalNet;
+use crate::nn::SharedNet;
 use crate::objectives::Prior;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ pub enum Term {
     /// given modalities (all when empty). CMPlaces Method B, eq. 3 and 4.
     Prior { prior: Arc<Prior>, layer: String, lambda: f64, modalities: Vec<String> },
     /// weight · KL(teacher(from) ‖ student(to)) on pairs (See-Hear-Read model transfer).
-    Transfer { teacher: Arc<CrossModalNet>, from: String, to: String, temperature: f64, weight: f64 },
+    Transfer { teacher: SharedNet, from: String, to: String, temperature: f64, weight: f64 },
     /// weight · ranking loss between paired `a` and `b` activations of `layer`.
     Ranking { a: String, b: String, layer: String, margin: f64, weight: f64 },
     /// weight · symmetric InfoNCE between paired `a` and `b` activations of `layer`.

@@ -75,8 +75,11 @@ pub fn loss(net: &CrossModalNet, ds: &Dataset, phase: &Phase, batch: &StepBatch,
         let slot = 1000 + 2 * k;
         let value = match t {
             Term::Transfer { teacher, temperature, weight, .. } => {
-                let xa = feed::inputs(teacher, ds, a, &ia)?;
-                let target = teacher.forward(a, &xa, false)?.logits.detach();
+                let target = {
+                    let teacher = teacher.read().map_err(|_| crate::Error::msg("transfer term: the teacher net is poisoned by an earlier panic"))?;
+                    let xa = feed::inputs(&teacher, ds, a, &ia)?;
+                    teacher.forward(a, &xa, false)?.logits.detach()
+                };
                 let xb = feed::inputs(net, ds, b, &ib)?;
                 let student = net.forward_train(b, &xb, dropout_seed(seed, global_step, slot))?.logits;
                 (kl_transfer(&student, &target, *temperature)? * *weight).op("transfer term")?

@@ -1,0 +1,175 @@
+//! The script-side network (`Net`): a `CrossModalNet` shared behind a lock, so a script variable,
+//! a teacher inside a loss term and the training loop can all hold the same net.
+//! Also the dataset-facing verbs: `nn::cross_modal(dataset, opts)` and `net.features(data, layer)`.
+
+use super::convert::{guard, guard_at, RhaiResult};
+use super::options::Opts;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::eval::FeatureSet;
+use crate::nn::feed::{self, TextInput};
+use crate::nn::{CrossModalNet, NetConfig, PixelArch, SharedNet};
+use candle_core::DType;
+use candle_nn::{VarBuilder, VarMap};
+use rhai::plugin::*;
+use rhai::Map;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// A net as scripts hold it (type name `Net`).
+#[derive(Clone)]
+pub struct ScriptNet(pub SharedNet);
+
+impl ScriptNet {
+    /// Wrap a net.
+    pub fn new(net: CrossModalNet) -> Self {
+        ScriptNet(Arc::new(RwLock::new(net)))
+    }
+
+    /// Read access.
+    pub fn read(&self) -> Result<RwLockReadGuard<'_, CrossModalNet>> {
+        self.0.read().map_err(|_| Error::msg("net: unusable after an internal error while it was being changed; rebuild it"))
+    }
+
+    /// Write access.
+    pub fn write(&self) -> Result<RwLockWriteGuard<'_, CrossModalNet>> {
+        self.0.write().map_err(|_| Error::msg("net: unusable after an internal error while it was being changed; rebuild it"))
+    }
+
+    /// The shared handle (for teacher terms).
+    pub fn shared(&self) -> SharedNet {
+        self.0.clone()
+    }
+}
+
+const CROSS_MODAL_KEYS: &[&str] = &["arch", "shared_pixel", "text", "max_len", "dropout", "fc6", "fc7", "text_hidden", "text_std", "embed_dim", "dtype", "device", "seed", "init"];
+
+/// Build a net with an encoder for each modality of `ds` (see `nn::cross_modal`'s doc).
+pub fn cross_modal(ds: &Dataset, opts: Map) -> Result<ScriptNet> {
+    let op = "nn::cross_modal";
+    let o = Opts::new(op, opts, CROSS_MODAL_KEYS)?;
+    let arch = match o.choice("arch", "scene-net-s", &["scene-net-s", "alexnet"])?.as_str() {
+        "alexnet" => PixelArch::AlexNet,
+        _ => PixelArch::SceneNetS,
+    };
+    let text = match o.choice("text", "mlp", &["mlp", "cnn"])?.as_str() {
+        "cnn" => TextInput::Tokens { max_len: o.usize("max_len", 64)? },
+        _ => TextInput::Vectors,
+    };
+    let d = NetConfig::default();
+    let wide = arch == PixelArch::AlexNet;
+    let cfg = NetConfig {
+        shared_pixel: o.bool("shared_pixel", false)?,
+        dropout: o.f64("dropout", d.dropout)?,
+        pool5: None,
+        fc6: o.usize("fc6", if wide { 4096 } else { d.fc6 })?,
+        fc7: o.usize("fc7", if wide { 4096 } else { d.fc7 })?,
+        text_hidden: o.usize("text_hidden", d.text_hidden)?,
+        text_std: o.f64("text_std", d.text_std)?,
+        embed_dim: o.usize("embed_dim", d.embed_dim)?,
+        seed: o.seed()?,
+    };
+    let dtype = o.dtype("dtype", DType::F32)?;
+    let dev = o.device("device")?;
+    let specs = feed::specs_for(ds, arch, text)?;
+    let net = CrossModalNet::new(&specs, ds.categories().len(), &cfg, VarBuilder::from_varmap(&VarMap::new(), dtype, &dev))?;
+    if let Some(t) = o.get("init").filter(|d| !d.is_unit()) {
+        let teacher = t.read_lock::<ScriptNet>().ok_or_else(|| Error::invalid(op, "init", format!("expected a Net, got {}", t.type_name())))?.clone();
+        let teacher = teacher.read()?;
+        feed::init_from_teacher(&net, &teacher)?;
+    }
+    Ok(ScriptNet::new(net))
+}
+
+/// Features of `layer` for every item of every modality of `ds` that the net has, in batches.
+pub fn features(net: &CrossModalNet, ds: &Dataset, layer: &str, batch: usize) -> Result<FeatureSet> {
+    if !crate::nn::Activations::NAMES.contains(&layer) && layer != "fc8" {
+        return Err(Error::invalid("net.features", "layer", format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits")));
+    }
+    let mods: Vec<String> = ds.modalities().into_iter().filter(|m| net.modality_names().contains(m)).collect();
+    if mods.is_empty() {
+        return Err(Error::invalid("net.features", "dataset", format!("the net ({}) has none of the dataset's modalities ({})", net.modality_names().join(", "), ds.modalities().join(", "))));
+    }
+    let mut parts = vec![];
+    let (mut labels, mut names) = (vec![], vec![]);
+    for m in &mods {
+        let n = ds.len_of(m)?;
+        for start in (0..n).step_by(batch.max(1)) {
+            let idx: Vec<usize> = (start..(start + batch).min(n)).collect();
+            let x = feed::inputs(net, ds, m, &idx)?;
+            let a = net.forward(m, &x, false)?;
+            parts.push(a.get(layer).expect("checked layer").detach());
+        }
+        labels.extend(ds.labels(m)?);
+        names.extend(std::iter::repeat_n(m.clone(), n));
+    }
+    let x = candle_core::Tensor::cat(&parts, 0).map_err(|e| Error::Candle { op: "net.features".into(), source: e })?;
+    FeatureSet::new(x, labels, names)
+}
+
+#[export_module]
+pub mod net_api {
+    use super::*;
+
+    /// A cross-modal network with one encoder per modality of `data` (images → pixel CNN,
+    /// descriptions → text MLP or CNN, sounds → sound CNN, features → linear) and one shared
+    /// trunk pool5 → fc6 → fc7 → fc8 (one output per category).
+    ///
+    /// Options (defaults): `arch` ["scene-net-s" | "alexnet"], `shared_pixel` [false] (one CNN for
+    /// every pixel modality: BL-ShAll), `text` ["mlp" | "cnn"], `max_len` [64] words for the
+    /// text CNN, `dropout` [0.5], `fc6`/`fc7` [1024; 4096 for alexnet], `text_hidden` [1024],
+    /// `text_std` [0.1] (the paper's text MLP init), `embed_dim` [128], `dtype` ["f32"],
+    /// `device` [default], `seed` [--seed], `init` [none]: a teacher Net whose shared layers and
+    /// pixel encoder start every pixel modality (the paper starts every network from Places-CNN).
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["nat", "dsc"], seed: 1 });
+    /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32, seed: 3 });
+    /// assert(net.features(d, "fc7").len() == 8, "one row per item");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn cross_modal(ctx: NativeCallContext, data: Dataset, opts: Map) -> RhaiResult<ScriptNet> {
+        guard_at(ctx.call_position(), "nn::cross_modal", || super::cross_modal(&data, opts))
+    }
+
+    /// `nn::cross_modal(data, #{})`.
+    #[rhai_fn(name = "cross_modal", return_raw)]
+    pub fn cross_modal0(ctx: NativeCallContext, data: Dataset) -> RhaiResult<ScriptNet> {
+        guard_at(ctx.call_position(), "nn::cross_modal", || super::cross_modal(&data, Map::new()))
+    }
+
+    /// Features of a layer ("pool5", "fc6", "fc7", "logits") for every item of `data`, with
+    /// labels and modalities, as a FeatureSet for `eval::retrieval`; extracted in batches of 128
+    /// on the net's device.
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn features(net: &mut ScriptNet, data: Dataset, layer: &str) -> RhaiResult<FeatureSet> {
+        guard("net.features", || super::features(&*net.read()?, &data, layer, 128))
+    }
+
+    /// Accuracy of the net on every item of one modality of `data`.
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn accuracy(net: &mut ScriptNet, data: Dataset, modality: &str) -> RhaiResult<rhai::FLOAT> {
+        guard("net.accuracy", || feed::accuracy(&*net.read()?, &data, modality, 128))
+    }
+
+    /// Start this net from a teacher (shared layers, and the teacher's pixel encoder for every
+    /// pixel modality); returns how many tensors were copied.
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn init_from(net: &mut ScriptNet, teacher: ScriptNet) -> RhaiResult<rhai::INT> {
+        guard("net.init_from", || Ok(feed::init_from_teacher(&*net.read()?, &*teacher.read()?)? as rhai::INT))
+    }
+
+    /// A short description: `Net[nat, dsc → 20 classes; cpu]`.
+    #[rhai_fn(global, pure, name = "to_debug")]
+    pub fn to_debug(net: &mut ScriptNet) -> String {
+        match net.read() {
+            Ok(n) => format!("Net[{} → {} classes; {}]", n.modality_names().join(", "), n.classes(), crate::device::name(n.device())),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+/// The `nn::` functions defined here, for `script::mod` to combine with `script::nn`'s.
+pub fn module() -> rhai::Module {
+    exported_module!(net_api)
+}
+
