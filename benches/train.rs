@@ -28,7 +28,13 @@ fn main() {
     .unwrap();
     let make = || {
         let specs = specs_for(&ds, PixelArch::SceneNetS, TextInput::Vectors).unwrap();
-        CrossModalNet::new(&specs, 20, &NetConfig::default(), VarBuilder::from_varmap(&VarMap::new(), DType::F32, &Device::Cpu)).unwrap()
+        CrossModalNet::new(
+            &specs,
+            20,
+            &NetConfig::default(),
+            VarBuilder::from_varmap(&VarMap::new(), DType::F32, &Device::Cpu),
+        )
+        .unwrap()
     };
     let samples = STEPS * BATCH * 3;
 
@@ -41,7 +47,15 @@ fn main() {
         v
     };
     let (names, vs): (Vec<_>, Vec<_>) = vars.into_iter().unzip();
-    let mut opt = Optimizer::new(OptimizerKind::papers(), vec![ParamGroup { names, vars: vs, lr_mult: 1.0 }]).unwrap();
+    let mut opt = Optimizer::new(
+        OptimizerKind::papers(),
+        vec![ParamGroup {
+            names,
+            vars: vs,
+            lr_mult: 1.0,
+        }],
+    )
+    .unwrap();
     let mods = ["nat", "clp", "dsc"];
     let step = |opt: &mut Optimizer, s: usize| {
         let mut total: Option<candle_core::Tensor> = None;
@@ -71,16 +85,39 @@ fn main() {
 
     // The loop.
     let mut net2 = make();
-    let warm = FitConfig { phases: vec![Phase::new("warm", 3, 1e-3)], batch: BATCH, quiet: true, ..FitConfig::default() };
+    let warm = FitConfig {
+        phases: vec![Phase::new("warm", 3, 1e-3)],
+        batch: BATCH,
+        quiet: true,
+        ..FitConfig::default()
+    };
     fit(&mut net2, &ds, None, &warm).unwrap();
-    let cfg = FitConfig { phases: vec![Phase::new("bench", STEPS, 1e-3)], batch: BATCH, quiet: true, log_every: 10, ..FitConfig::default() };
+    let cfg = FitConfig {
+        phases: vec![Phase::new("bench", STEPS, 1e-3)],
+        batch: BATCH,
+        quiet: true,
+        log_every: 10,
+        ..FitConfig::default()
+    };
     let t = Instant::now();
     fit(&mut net2, &ds, None, &cfg).unwrap();
     let looped = t.elapsed().as_secs_f64();
 
-    println!("train::fit overhead (scene-net-s, nat+clp+dsc, {BATCH} per modality, {STEPS} steps, CPU)");
+    println!(
+        "train::fit overhead (scene-net-s, nat+clp+dsc, {BATCH} per modality, {STEPS} steps, CPU)"
+    );
     println!("{:<32} {:>10} {:>12}", "", "seconds", "samples/s");
-    println!("{:<32} {:>10.2} {:>12.1}", "bare forward+backward+step", bare, samples as f64 / bare);
-    println!("{:<32} {:>10.2} {:>12.1}", "train::fit", looped, samples as f64 / looped);
+    println!(
+        "{:<32} {:>10.2} {:>12.1}",
+        "bare forward+backward+step",
+        bare,
+        samples as f64 / bare
+    );
+    println!(
+        "{:<32} {:>10.2} {:>12.1}",
+        "train::fit",
+        looped,
+        samples as f64 / looped
+    );
     println!("overhead: {:+.1}%", 100.0 * (looped / bare - 1.0));
 }

@@ -39,5 +39,10 @@ fn every_doc_example_runs() {
     }
     let _ = std::fs::remove_dir_all(&scratch);
     assert!(count >= 5, "expected doc examples, found {count}");
-    assert!(failures.is_empty(), "{} of {count} doc examples failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} doc examples failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -22,8 +22,20 @@ fn data(mods: &[&str], per_category: usize, seed: u64) -> xmodal::data::Dataset 
 
 fn net(ds: &xmodal::data::Dataset, seed: u64) -> CrossModalNet {
     let specs = specs_for(ds, PixelArch::SceneNetS, TextInput::Vectors).unwrap();
-    let cfg = NetConfig { seed, fc6: 256, fc7: 256, text_hidden: 256, ..NetConfig::default() };
-    CrossModalNet::new(&specs, ds.categories().len(), &cfg, VarBuilder::from_varmap(&candle_nn::VarMap::new(), DType::F32, &Device::Cpu)).unwrap()
+    let cfg = NetConfig {
+        seed,
+        fc6: 256,
+        fc7: 256,
+        text_hidden: 256,
+        ..NetConfig::default()
+    };
+    CrossModalNet::new(
+        &specs,
+        ds.categories().len(),
+        &cfg,
+        VarBuilder::from_varmap(&candle_nn::VarMap::new(), DType::F32, &Device::Cpu),
+    )
+    .unwrap()
 }
 
 fn weights(n: &CrossModalNet) -> Vec<(String, Vec<f32>)> {
@@ -33,7 +45,16 @@ fn weights(n: &CrossModalNet) -> Vec<(String, Vec<f32>)> {
         .lock()
         .unwrap()
         .iter()
-        .map(|(k, var)| (k.clone(), var.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()))
+        .map(|(k, var)| {
+            (
+                k.clone(),
+                var.as_tensor()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap(),
+            )
+        })
         .collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
@@ -49,10 +70,19 @@ fn tmp(name: &str) -> std::path::PathBuf {
 fn resumed_training_is_bit_identical_to_an_uninterrupted_run() {
     let ds = data(&["nat", "dsc"], 6, 3);
     let phases = vec![
-        Phase { frozen: vec!["shared".into()], ..Phase::new("tune", 4, 0.01) },
+        Phase {
+            frozen: vec!["shared".into()],
+            ..Phase::new("tune", 4, 0.01)
+        },
         Phase::new("free", 3, 0.01),
     ];
-    let base = FitConfig { phases, batch: 4, quiet: true, seed: 5, ..FitConfig::default() };
+    let base = FitConfig {
+        phases,
+        batch: 4,
+        quiet: true,
+        seed: 5,
+        ..FitConfig::default()
+    };
     let mut a = net(&ds, 1);
     let ra = fit(&mut a, &ds, None, &base).unwrap();
     assert_eq!((ra.steps, ra.interrupted), (7, false));
@@ -60,12 +90,35 @@ fn resumed_training_is_bit_identical_to_an_uninterrupted_run() {
     let dir = tmp("resume");
     let ckpt = dir.join("run.safetensors");
     let mut b = net(&ds, 1);
-    let stopped = fit(&mut b, &ds, None, &FitConfig { stop_after: Some(5), checkpoint: Some(ckpt.clone()), ..base.clone() }).unwrap();
+    let stopped = fit(
+        &mut b,
+        &ds,
+        None,
+        &FitConfig {
+            stop_after: Some(5),
+            checkpoint: Some(ckpt.clone()),
+            ..base.clone()
+        },
+    )
+    .unwrap();
     assert_eq!((stopped.steps, stopped.interrupted), (5, true));
     let mut c = net(&ds, 99); // different initial weights: everything must come from the checkpoint
-    let rc = fit(&mut c, &ds, None, &FitConfig { resume: Some(ckpt), ..base }).unwrap();
+    let rc = fit(
+        &mut c,
+        &ds,
+        None,
+        &FitConfig {
+            resume: Some(ckpt),
+            ..base
+        },
+    )
+    .unwrap();
     assert_eq!(rc.steps, 2);
-    assert_eq!(weights(&a), weights(&c), "resumed weights differ from the uninterrupted run");
+    assert_eq!(
+        weights(&a),
+        weights(&c),
+        "resumed weights differ from the uninterrupted run"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -87,7 +140,14 @@ fn a_nan_loss_stops_with_the_term_and_step_and_keeps_the_checkpoint() {
         Err(e) => e.to_string(),
     };
     assert!(e.starts_with("non-finite loss: ce = "), "{e}");
-    assert!(e.contains("lower the learning rate") && e.contains(&format!("the last good checkpoint is {} (after step 2)", ckpt.display())), "{e}");
+    assert!(
+        e.contains("lower the learning rate")
+            && e.contains(&format!(
+                "the last good checkpoint is {} (after step 2)",
+                ckpt.display()
+            )),
+        "{e}"
+    );
     let (tensors, meta) = xmodal::train::checkpoint::read(&ckpt, &Device::Cpu).unwrap();
     assert_eq!(meta["phase"], 1);
     assert!(tensors.contains_key("shared.fc7.weight"));

@@ -203,7 +203,9 @@ mod tests {
             .collect();
         let p = stft_power(&x, &cfg);
         assert_eq!(p.len(), 1 + (4096 - 512) / 256);
-        let peak = (0..257).max_by(|&a, &b| p[3][a].total_cmp(&p[3][b])).unwrap();
+        let peak = (0..257)
+            .max_by(|&a, &b| p[3][a].total_cmp(&p[3][b]))
+            .unwrap();
         assert_eq!(peak, 32);
         // Hann window: |X(32)| = A·N/4 = 128 for a unit sine, so power 16384.
         assert!((p[3][32] - 16384.0).abs() / 16384.0 < 1e-3, "{}", p[3][32]);

@@ -124,12 +124,24 @@ mod tests {
         for a in 0..4 {
             for b in a + 1..4 {
                 let scores = [4.0, 3.0, 2.0, 1.0];
-                total += ap(&scores, &[a == 0 || b == 0, a == 1 || b == 1, a == 2 || b == 2, a == 3 || b == 3]);
+                total += ap(
+                    &scores,
+                    &[
+                        a == 0 || b == 0,
+                        a == 1 || b == 1,
+                        a == 2 || b == 2,
+                        a == 3 || b == 3,
+                    ],
+                );
                 count += 1.0;
             }
         }
         let e = expected_random_ap(4, 2).unwrap();
-        assert!((e - total / count).abs() < 1e-12, "{e} vs {}", total / count);
+        assert!(
+            (e - total / count).abs() < 1e-12,
+            "{e} vs {}",
+            total / count
+        );
         assert_eq!(expected_random_ap(5, 5), Some(1.0));
     }
 }

@@ -83,9 +83,7 @@ fn pick_queries(g: &Groups, opts: &RetrievalOpts) -> Vec<Vec<usize>> {
         .map(|m| {
             let n = g.count[m];
             let mut local: Vec<usize> = match opts.queries {
-                Queries::Sample(k) if k < n => {
-                    rand::seq::index::sample(&mut rng, n, k).into_vec()
-                }
+                Queries::Sample(k) if k < n => rand::seq::index::sample(&mut rng, n, k).into_vec(),
                 _ => (0..n).collect(),
             };
             local.sort_unstable();

@@ -14,7 +14,16 @@ pub fn inputs(net: &CrossModalNet, ds: &Dataset, modality: &str, idx: &[usize]) 
         .iter()
         .find(|(n, _)| n == modality)
         .map(|(_, s)| s)
-        .ok_or_else(|| Error::invalid("net input", "modality", format!("the net has no encoder for '{modality}'; it has: {}", net.modality_names().join(", "))))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                "net input",
+                "modality",
+                format!(
+                    "the net has no encoder for '{modality}'; it has: {}",
+                    net.modality_names().join(", ")
+                ),
+            )
+        })?;
     match spec {
         EncoderSpec::TextTokens { max_len, .. } => ds.tokens(modality, idx, *max_len, net.device()),
         _ => ds.inputs(modality, idx, net.device()),
@@ -29,14 +38,23 @@ pub fn labels(net: &CrossModalNet, ds: &Dataset, modality: &str, idx: &[usize]) 
 }
 
 /// Predicted classes (argmax of the logits) of every item of `modality`, in batches.
-pub fn predict(net: &CrossModalNet, ds: &Dataset, modality: &str, batch: usize) -> Result<Vec<usize>> {
+pub fn predict(
+    net: &CrossModalNet,
+    ds: &Dataset,
+    modality: &str,
+    batch: usize,
+) -> Result<Vec<usize>> {
     let n = ds.len_of(modality)?;
     let mut out = Vec::with_capacity(n);
     for start in (0..n).step_by(batch.max(1)) {
         let idx: Vec<usize> = (start..(start + batch).min(n)).collect();
         let x = inputs(net, ds, modality, &idx)?;
         let a = net.forward(modality, &x, false)?;
-        let p = a.logits.argmax(1).and_then(|p| p.to_vec1::<u32>()).op("predict")?;
+        let p = a
+            .logits
+            .argmax(1)
+            .and_then(|p| p.to_vec1::<u32>())
+            .op("predict")?;
         out.extend(p.into_iter().map(|c| c as usize));
     }
     Ok(out)
@@ -63,7 +81,11 @@ pub enum TextInput {
 
 /// One encoder spec per modality of `ds`: images → the pixel CNN `arch`, descriptions → text MLP
 /// or text CNN, sounds → sound CNN, precomputed features → identity/linear.
-pub fn specs_for(ds: &Dataset, arch: super::PixelArch, text: TextInput) -> Result<Vec<(String, EncoderSpec)>> {
+pub fn specs_for(
+    ds: &Dataset,
+    arch: super::PixelArch,
+    text: TextInput,
+) -> Result<Vec<(String, EncoderSpec)>> {
     use crate::data::ModalityKind;
     ds.modalities()
         .into_iter()
@@ -101,7 +123,13 @@ pub fn init_from_teacher(net: &CrossModalNet, teacher: &CrossModalNet) -> Result
         .modalities()
         .iter()
         .find(|(_, s)| matches!(s, EncoderSpec::Pixel { .. }))
-        .map(|(m, _)| if teacher.config().shared_pixel { "enc.pixel".to_string() } else { format!("enc.{m}") });
+        .map(|(m, _)| {
+            if teacher.config().shared_pixel {
+                "enc.pixel".to_string()
+            } else {
+                format!("enc.{m}")
+            }
+        });
     let src = teacher.varmap().data().lock().expect("varmap lock");
     let dst = net.varmap().data().lock().expect("varmap lock");
     let mut copied = 0;
@@ -110,7 +138,8 @@ pub fn init_from_teacher(net: &CrossModalNet, teacher: &CrossModalNet) -> Result
             Some(name.clone())
         } else {
             let is_pixel_encoder = net.modalities().iter().any(|(m, s)| {
-                matches!(s, EncoderSpec::Pixel { .. }) && (name.starts_with(&format!("enc.{m}.")) || name.starts_with("enc.pixel."))
+                matches!(s, EncoderSpec::Pixel { .. })
+                    && (name.starts_with(&format!("enc.{m}.")) || name.starts_with("enc.pixel."))
             });
             match (&src_pixel, is_pixel_encoder) {
                 (Some(p), true) => name.splitn(3, '.').nth(2).map(|rest| format!("{p}.{rest}")),
@@ -123,9 +152,18 @@ pub fn init_from_teacher(net: &CrossModalNet, teacher: &CrossModalNet) -> Result
             if name.starts_with("shared.fc8") {
                 continue; // a different number of classes: the classifier starts fresh
             }
-            return Err(Error::Shape { op: format!("init from teacher: {name} <- {from}"), lhs: var.dims().to_vec(), rhs: t.dims().to_vec() });
+            return Err(Error::Shape {
+                op: format!("init from teacher: {name} <- {from}"),
+                lhs: var.dims().to_vec(),
+                rhs: t.dims().to_vec(),
+            });
         }
-        var.set(&t.as_tensor().to_dtype(var.dtype()).op("init from teacher")?).op("init from teacher")?;
+        var.set(
+            &t.as_tensor()
+                .to_dtype(var.dtype())
+                .op("init from teacher")?,
+        )
+        .op("init from teacher")?;
         copied += 1;
     }
     Ok(copied)

@@ -7,6 +7,7 @@ pub mod dropout;
 pub mod encoder;
 pub mod feed;
 pub mod gradcheck;
+pub mod im2col;
 pub mod init;
 pub mod layers;
 pub mod lrn;

@@ -27,12 +27,20 @@ impl ScriptNet {
 
     /// Read access.
     pub fn read(&self) -> Result<RwLockReadGuard<'_, CrossModalNet>> {
-        self.0.read().map_err(|_| Error::msg("net: unusable after an internal error while it was being changed; rebuild it"))
+        self.0.read().map_err(|_| {
+            Error::msg(
+                "net: unusable after an internal error while it was being changed; rebuild it",
+            )
+        })
     }
 
     /// Write access.
     pub fn write(&self) -> Result<RwLockWriteGuard<'_, CrossModalNet>> {
-        self.0.write().map_err(|_| Error::msg("net: unusable after an internal error while it was being changed; rebuild it"))
+        self.0.write().map_err(|_| {
+            Error::msg(
+                "net: unusable after an internal error while it was being changed; rebuild it",
+            )
+        })
     }
 
     /// The shared handle (for teacher terms).
@@ -41,18 +49,38 @@ impl ScriptNet {
     }
 }
 
-const CROSS_MODAL_KEYS: &[&str] = &["arch", "shared_pixel", "text", "max_len", "dropout", "fc6", "fc7", "text_hidden", "text_std", "embed_dim", "dtype", "device", "seed", "init"];
+const CROSS_MODAL_KEYS: &[&str] = &[
+    "arch",
+    "shared_pixel",
+    "text",
+    "max_len",
+    "dropout",
+    "fc6",
+    "fc7",
+    "text_hidden",
+    "text_std",
+    "embed_dim",
+    "dtype",
+    "device",
+    "seed",
+    "init",
+];
 
 /// Build a net with an encoder for each modality of `ds` (see `nn::cross_modal`'s doc).
 pub fn cross_modal(ds: &Dataset, opts: Map) -> Result<ScriptNet> {
     let op = "nn::cross_modal";
     let o = Opts::new(op, opts, CROSS_MODAL_KEYS)?;
-    let arch = match o.choice("arch", "scene-net-s", &["scene-net-s", "alexnet"])?.as_str() {
+    let arch = match o
+        .choice("arch", "scene-net-s", &["scene-net-s", "alexnet"])?
+        .as_str()
+    {
         "alexnet" => PixelArch::AlexNet,
         _ => PixelArch::SceneNetS,
     };
     let text = match o.choice("text", "mlp", &["mlp", "cnn"])?.as_str() {
-        "cnn" => TextInput::Tokens { max_len: o.usize("max_len", 64)? },
+        "cnn" => TextInput::Tokens {
+            max_len: o.usize("max_len", 64)?,
+        },
         _ => TextInput::Vectors,
     };
     let d = NetConfig::default();
@@ -71,9 +99,19 @@ pub fn cross_modal(ds: &Dataset, opts: Map) -> Result<ScriptNet> {
     let dtype = o.dtype("dtype", DType::F32)?;
     let dev = o.device("device")?;
     let specs = feed::specs_for(ds, arch, text)?;
-    let net = CrossModalNet::new(&specs, ds.categories().len(), &cfg, VarBuilder::from_varmap(&VarMap::new(), dtype, &dev))?;
+    let net = CrossModalNet::new(
+        &specs,
+        ds.categories().len(),
+        &cfg,
+        VarBuilder::from_varmap(&VarMap::new(), dtype, &dev),
+    )?;
     if let Some(t) = o.get("init").filter(|d| !d.is_unit()) {
-        let teacher = t.read_lock::<ScriptNet>().ok_or_else(|| Error::invalid(op, "init", format!("expected a Net, got {}", t.type_name())))?.clone();
+        let teacher = t
+            .read_lock::<ScriptNet>()
+            .ok_or_else(|| {
+                Error::invalid(op, "init", format!("expected a Net, got {}", t.type_name()))
+            })?
+            .clone();
         let teacher = teacher.read()?;
         feed::init_from_teacher(&net, &teacher)?;
     }
@@ -81,13 +119,34 @@ pub fn cross_modal(ds: &Dataset, opts: Map) -> Result<ScriptNet> {
 }
 
 /// Features of `layer` for every item of every modality of `ds` that the net has, in batches.
-pub fn features(net: &CrossModalNet, ds: &Dataset, layer: &str, batch: usize) -> Result<FeatureSet> {
+pub fn features(
+    net: &CrossModalNet,
+    ds: &Dataset,
+    layer: &str,
+    batch: usize,
+) -> Result<FeatureSet> {
     if !crate::nn::Activations::NAMES.contains(&layer) && layer != "fc8" {
-        return Err(Error::invalid("net.features", "layer", format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits")));
+        return Err(Error::invalid(
+            "net.features",
+            "layer",
+            format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits"),
+        ));
     }
-    let mods: Vec<String> = ds.modalities().into_iter().filter(|m| net.modality_names().contains(m)).collect();
+    let mods: Vec<String> = ds
+        .modalities()
+        .into_iter()
+        .filter(|m| net.modality_names().contains(m))
+        .collect();
     if mods.is_empty() {
-        return Err(Error::invalid("net.features", "dataset", format!("the net ({}) has none of the dataset's modalities ({})", net.modality_names().join(", "), ds.modalities().join(", "))));
+        return Err(Error::invalid(
+            "net.features",
+            "dataset",
+            format!(
+                "the net ({}) has none of the dataset's modalities ({})",
+                net.modality_names().join(", "),
+                ds.modalities().join(", ")
+            ),
+        ));
     }
     let mut parts = vec![];
     let (mut labels, mut names) = (vec![], vec![]);
@@ -102,7 +161,10 @@ pub fn features(net: &CrossModalNet, ds: &Dataset, layer: &str, batch: usize) ->
         labels.extend(ds.labels(m)?);
         names.extend(std::iter::repeat_n(m.clone(), n));
     }
-    let x = candle_core::Tensor::cat(&parts, 0).map_err(|e| Error::Candle { op: "net.features".into(), source: e })?;
+    let x = candle_core::Tensor::cat(&parts, 0).map_err(|e| Error::Candle {
+        op: "net.features".into(),
+        source: e,
+    })?;
     FeatureSet::new(x, labels, names)
 }
 
@@ -128,13 +190,17 @@ pub mod net_api {
     /// ```
     #[rhai_fn(return_raw)]
     pub fn cross_modal(ctx: NativeCallContext, data: Dataset, opts: Map) -> RhaiResult<ScriptNet> {
-        guard_at(ctx.call_position(), "nn::cross_modal", || super::cross_modal(&data, opts))
+        guard_at(ctx.call_position(), "nn::cross_modal", || {
+            super::cross_modal(&data, opts)
+        })
     }
 
     /// `nn::cross_modal(data, #{})`.
     #[rhai_fn(name = "cross_modal", return_raw)]
     pub fn cross_modal0(ctx: NativeCallContext, data: Dataset) -> RhaiResult<ScriptNet> {
-        guard_at(ctx.call_position(), "nn::cross_modal", || super::cross_modal(&data, Map::new()))
+        guard_at(ctx.call_position(), "nn::cross_modal", || {
+            super::cross_modal(&data, Map::new())
+        })
     }
 
     /// Features of a layer ("pool5", "fc6", "fc7", "logits") for every item of `data`, with
@@ -142,27 +208,38 @@ pub mod net_api {
     /// on the net's device.
     #[rhai_fn(global, pure, return_raw)]
     pub fn features(net: &mut ScriptNet, data: Dataset, layer: &str) -> RhaiResult<FeatureSet> {
-        guard("net.features", || super::features(&*net.read()?, &data, layer, 128))
+        guard("net.features", || {
+            super::features(&*net.read()?, &data, layer, 128)
+        })
     }
 
     /// Accuracy of the net on every item of one modality of `data`.
     #[rhai_fn(global, pure, return_raw)]
     pub fn accuracy(net: &mut ScriptNet, data: Dataset, modality: &str) -> RhaiResult<rhai::FLOAT> {
-        guard("net.accuracy", || feed::accuracy(&*net.read()?, &data, modality, 128))
+        guard("net.accuracy", || {
+            feed::accuracy(&*net.read()?, &data, modality, 128)
+        })
     }
 
     /// Start this net from a teacher (shared layers, and the teacher's pixel encoder for every
     /// pixel modality); returns how many tensors were copied.
     #[rhai_fn(global, pure, return_raw)]
     pub fn init_from(net: &mut ScriptNet, teacher: ScriptNet) -> RhaiResult<rhai::INT> {
-        guard("net.init_from", || Ok(feed::init_from_teacher(&*net.read()?, &*teacher.read()?)? as rhai::INT))
+        guard("net.init_from", || {
+            Ok(feed::init_from_teacher(&*net.read()?, &*teacher.read()?)? as rhai::INT)
+        })
     }
 
     /// A short description: `Net[nat, dsc → 20 classes; cpu]`.
     #[rhai_fn(global, pure, name = "to_debug")]
     pub fn to_debug(net: &mut ScriptNet) -> String {
         match net.read() {
-            Ok(n) => format!("Net[{} → {} classes; {}]", n.modality_names().join(", "), n.classes(), crate::device::name(n.device())),
+            Ok(n) => format!(
+                "Net[{} → {} classes; {}]",
+                n.modality_names().join(", "),
+                n.classes(),
+                crate::device::name(n.device())
+            ),
             Err(e) => e.to_string(),
         }
     }
@@ -172,4 +249,3 @@ pub mod net_api {
 pub fn module() -> rhai::Module {
     exported_module!(net_api)
 }
-

@@ -22,10 +22,47 @@ pub fn register(engine: &mut Engine) {
 }
 
 const FIT_KEYS: &[&str] = &[
-    "phases", "iters", "epochs", "lr", "batch", "optimizer", "momentum", "weight_decay", "nesterov", "beta1", "beta2", "eps", "sampling", "seed", "clip", "log_every", "val",
-    "val_every", "checkpoint", "checkpoint_every", "resume", "metrics", "quiet", "stop_after",
+    "phases",
+    "iters",
+    "epochs",
+    "lr",
+    "batch",
+    "optimizer",
+    "momentum",
+    "weight_decay",
+    "nesterov",
+    "beta1",
+    "beta2",
+    "eps",
+    "sampling",
+    "seed",
+    "clip",
+    "log_every",
+    "val",
+    "val_every",
+    "checkpoint",
+    "checkpoint_every",
+    "resume",
+    "metrics",
+    "quiet",
+    "stop_after",
 ];
-const PHASE_KEYS: &[&str] = &["name", "iters", "epochs", "lr", "frozen", "schedule", "step_every", "gamma", "min_lr", "warmup", "regularizers", "terms", "ce_weight", "modalities"];
+const PHASE_KEYS: &[&str] = &[
+    "name",
+    "iters",
+    "epochs",
+    "lr",
+    "frozen",
+    "schedule",
+    "step_every",
+    "gamma",
+    "min_lr",
+    "warmup",
+    "regularizers",
+    "terms",
+    "ce_weight",
+    "modalities",
+];
 
 fn optional_path(o: &Opts, key: &str) -> Result<Option<PathBuf>> {
     match o.get(key) {
@@ -56,22 +93,49 @@ fn phase_from(map: Map, index: usize, ds: &Dataset, batch: usize) -> Result<Phas
     let op = format!("train::fit phase {}", index + 1);
     let o = Opts::new(&op, map, PHASE_KEYS)?;
     let iters = match (o.has("iters"), o.has("epochs")) {
-        (true, true) => return Err(Error::invalid(&op, "iters/epochs", "give iters or epochs, not both")),
+        (true, true) => {
+            return Err(Error::invalid(
+                &op,
+                "iters/epochs",
+                "give iters or epochs, not both",
+            ))
+        }
         (_, true) => o.usize("epochs", 1)? * steps_per_epoch(ds, batch)?,
         _ => o.usize("iters", 100)?,
     };
     let lr = o.f64("lr", 1e-3)?;
-    let decay = match o.choice("schedule", "constant", &["constant", "step", "cosine"])?.as_str() {
-        "step" => Decay::Step { every: o.usize("step_every", (iters / 3).max(1))?, gamma: o.f64("gamma", 0.1)? },
-        "cosine" => Decay::Cosine { total: iters.max(1), min_lr: o.f64("min_lr", 0.0)? },
+    let decay = match o
+        .choice("schedule", "constant", &["constant", "step", "cosine"])?
+        .as_str()
+    {
+        "step" => Decay::Step {
+            every: o.usize("step_every", (iters / 3).max(1))?,
+            gamma: o.f64("gamma", 0.1)?,
+        },
+        "cosine" => Decay::Cosine {
+            total: iters.max(1),
+            min_lr: o.f64("min_lr", 0.0)?,
+        },
         _ => Decay::Constant,
     };
     let mut terms = vec![];
     for key in ["regularizers", "terms"] {
         if let Some(d) = o.get(key) {
-            let arr = d.read_lock::<Array>().ok_or_else(|| Error::invalid(&op, key, "expected an array of terms such as reg::penalty(prior, \"fc7\", 1e-3)"))?;
+            let arr = d.read_lock::<Array>().ok_or_else(|| {
+                Error::invalid(
+                    &op,
+                    key,
+                    "expected an array of terms such as reg::penalty(prior, \"fc7\", 1e-3)",
+                )
+            })?;
             for (i, t) in arr.iter().enumerate() {
-                terms.push(t.read_lock::<Term>().map(|t| t.clone()).ok_or_else(|| Error::invalid(&op, key, format!("item {i} is a {}, not a Term", t.type_name())))?);
+                terms.push(t.read_lock::<Term>().map(|t| t.clone()).ok_or_else(|| {
+                    Error::invalid(
+                        &op,
+                        key,
+                        format!("item {i} is a {}, not a Term", t.type_name()),
+                    )
+                })?);
             }
         }
     }
@@ -96,13 +160,28 @@ pub fn fit_config(opts: Map, ds: &Dataset) -> Result<(FitConfig, Option<Dataset>
     let phases = match o.get("phases") {
         Some(d) => {
             if o.has("iters") || o.has("epochs") {
-                return Err(Error::invalid(op, "phases", "give phases, or iters/epochs/lr for a single phase, not both"));
+                return Err(Error::invalid(
+                    op,
+                    "phases",
+                    "give phases, or iters/epochs/lr for a single phase, not both",
+                ));
             }
-            let arr = d.read_lock::<Array>().ok_or_else(|| Error::invalid(op, "phases", "expected an array of phase maps"))?;
+            let arr = d
+                .read_lock::<Array>()
+                .ok_or_else(|| Error::invalid(op, "phases", "expected an array of phase maps"))?;
             arr.iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let m = p.read_lock::<Map>().ok_or_else(|| Error::invalid(op, "phases", format!("phase {} is a {}, not a map", i + 1, p.type_name())))?.clone();
+                    let m = p
+                        .read_lock::<Map>()
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                op,
+                                "phases",
+                                format!("phase {} is a {}, not a map", i + 1, p.type_name()),
+                            )
+                        })?
+                        .clone();
                     phase_from(m, i, ds, batch)
                 })
                 .collect::<Result<Vec<_>>>()?
@@ -118,17 +197,35 @@ pub fn fit_config(opts: Map, ds: &Dataset) -> Result<(FitConfig, Option<Dataset>
         }
     };
     let optimizer = match o.choice("optimizer", "sgd", &["sgd", "adamw"])?.as_str() {
-        "adamw" => OptimizerKind::AdamW { beta1: o.f64("beta1", 0.9)?, beta2: o.f64("beta2", 0.999)?, eps: o.f64("eps", 1e-8)?, weight_decay: o.f64("weight_decay", 0.01)? },
-        _ => OptimizerKind::Sgd { momentum: o.f64("momentum", 0.9)?, weight_decay: o.f64("weight_decay", 5e-4)?, nesterov: o.bool("nesterov", false)? },
+        "adamw" => OptimizerKind::AdamW {
+            beta1: o.f64("beta1", 0.9)?,
+            beta2: o.f64("beta2", 0.999)?,
+            eps: o.f64("eps", 1e-8)?,
+            weight_decay: o.f64("weight_decay", 0.01)?,
+        },
+        _ => OptimizerKind::Sgd {
+            momentum: o.f64("momentum", 0.9)?,
+            weight_decay: o.f64("weight_decay", 5e-4)?,
+            nesterov: o.bool("nesterov", false)?,
+        },
     };
-    let sampling = match o.choice("sampling", "balanced", &["balanced", "round_robin"])?.as_str() {
+    let sampling = match o
+        .choice("sampling", "balanced", &["balanced", "round_robin"])?
+        .as_str()
+    {
         "round_robin" => Sampling::RoundRobin,
         _ => Sampling::Balanced,
     };
     let val = match o.get("val") {
         None => None,
         Some(d) if d.is_unit() => None,
-        Some(d) => Some(d.read_lock::<Dataset>().map(|v| v.clone()).ok_or_else(|| Error::invalid(op, "val", format!("expected a Dataset, got {}", d.type_name())))?),
+        Some(d) => Some(d.read_lock::<Dataset>().map(|v| v.clone()).ok_or_else(|| {
+            Error::invalid(
+                op,
+                "val",
+                format!("expected a Dataset, got {}", d.type_name()),
+            )
+        })?),
     };
     let clip = match o.get("clip") {
         None => None,
@@ -188,7 +285,12 @@ pub mod train_api {
     /// assert(h.series("total").len() == 2, "one history row per phase end");
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn fit(ctx: NativeCallContext, net: ScriptNet, data: Dataset, opts: Map) -> RhaiResult<History> {
+    pub fn fit(
+        ctx: NativeCallContext,
+        net: ScriptNet,
+        data: Dataset,
+        opts: Map,
+    ) -> RhaiResult<History> {
         guard_at(ctx.call_position(), "train::fit", || {
             let (cfg, val) = fit_config(opts, &data)?;
             let mut n = net.write()?;
@@ -203,11 +305,25 @@ pub mod train_api {
     #[rhai_fn(return_raw)]
     pub fn transfer(ctx: NativeCallContext, teacher: ScriptNet, opts: Map) -> RhaiResult<Term> {
         guard_at(ctx.call_position(), "train::transfer", || {
-            let o = pair_opts("train::transfer", opts, &["from", "to", "temperature", "weight"])?;
+            let o = pair_opts(
+                "train::transfer",
+                opts,
+                &["from", "to", "temperature", "weight"],
+            )?;
             if !o.has("to") {
-                return Err(Error::invalid("train::transfer", "to", "required: the student's modality, e.g. \"snd\""));
+                return Err(Error::invalid(
+                    "train::transfer",
+                    "to",
+                    "required: the student's modality, e.g. \"snd\"",
+                ));
             }
-            Ok(Term::Transfer { teacher: teacher.shared(), from: o.string("from", "nat")?, to: o.string("to", "")?, temperature: o.f64("temperature", 1.0)?, weight: o.f64("weight", 1.0)? })
+            Ok(Term::Transfer {
+                teacher: teacher.shared(),
+                from: o.string("from", "nat")?,
+                to: o.string("to", "")?,
+                temperature: o.f64("temperature", 1.0)?,
+                weight: o.f64("weight", 1.0)?,
+            })
         })
     }
 
@@ -217,11 +333,25 @@ pub mod train_api {
     #[rhai_fn(return_raw)]
     pub fn ranking(ctx: NativeCallContext, opts: Map) -> RhaiResult<Term> {
         guard_at(ctx.call_position(), "train::ranking", || {
-            let o = pair_opts("train::ranking", opts, &["a", "b", "layer", "margin", "weight"])?;
+            let o = pair_opts(
+                "train::ranking",
+                opts,
+                &["a", "b", "layer", "margin", "weight"],
+            )?;
             if !o.has("b") {
-                return Err(Error::invalid("train::ranking", "b", "required: the modality paired with a, e.g. \"snd\""));
+                return Err(Error::invalid(
+                    "train::ranking",
+                    "b",
+                    "required: the modality paired with a, e.g. \"snd\"",
+                ));
             }
-            Ok(Term::Ranking { a: o.string("a", "nat")?, b: o.string("b", "")?, layer: o.string("layer", "fc7")?, margin: o.f64("margin", 0.5)?, weight: o.f64("weight", 1.0)? })
+            Ok(Term::Ranking {
+                a: o.string("a", "nat")?,
+                b: o.string("b", "")?,
+                layer: o.string("layer", "fc7")?,
+                margin: o.f64("margin", 0.5)?,
+                weight: o.f64("weight", 1.0)?,
+            })
         })
     }
 
@@ -230,11 +360,25 @@ pub mod train_api {
     #[rhai_fn(return_raw)]
     pub fn info_nce(ctx: NativeCallContext, opts: Map) -> RhaiResult<Term> {
         guard_at(ctx.call_position(), "train::info_nce", || {
-            let o = pair_opts("train::info_nce", opts, &["a", "b", "layer", "temperature", "weight"])?;
+            let o = pair_opts(
+                "train::info_nce",
+                opts,
+                &["a", "b", "layer", "temperature", "weight"],
+            )?;
             if !o.has("b") {
-                return Err(Error::invalid("train::info_nce", "b", "required: the modality paired with a"));
+                return Err(Error::invalid(
+                    "train::info_nce",
+                    "b",
+                    "required: the modality paired with a",
+                ));
             }
-            Ok(Term::InfoNce { a: o.string("a", "nat")?, b: o.string("b", "")?, layer: o.string("layer", "fc7")?, temperature: o.f64("temperature", 0.07)?, weight: o.f64("weight", 1.0)? })
+            Ok(Term::InfoNce {
+                a: o.string("a", "nat")?,
+                b: o.string("b", "")?,
+                layer: o.string("layer", "fc7")?,
+                temperature: o.f64("temperature", 0.07)?,
+                weight: o.f64("weight", 1.0)?,
+            })
         })
     }
 
@@ -248,7 +392,12 @@ pub mod train_api {
     /// `acc.<modality>` (training batches) or `val.<modality>` (validation).
     #[rhai_fn(global, pure, name = "series")]
     pub fn series(h: &mut History, name: &str) -> Array {
-        h.series(name).into_iter().map(|(s, v)| Dynamic::from_array(vec![Dynamic::from(s as INT), Dynamic::from(v as FLOAT)])).collect()
+        h.series(name)
+            .into_iter()
+            .map(|(s, v)| {
+                Dynamic::from_array(vec![Dynamic::from(s as INT), Dynamic::from(v as FLOAT)])
+            })
+            .collect()
     }
 
     /// The names of every series in the history.
@@ -260,35 +409,78 @@ pub mod train_api {
     /// The last validation accuracy per modality, as a map.
     #[rhai_fn(global, pure, name = "final_validation")]
     pub fn final_validation(h: &mut History) -> Map {
-        h.final_validation().into_iter().map(|(k, v)| (k.into(), Dynamic::from(v))).collect()
+        h.final_validation()
+            .into_iter()
+            .map(|(k, v)| (k.into(), Dynamic::from(v)))
+            .collect()
     }
 
     /// Write the history as JSON.
     #[rhai_fn(global, pure, name = "to_json", return_raw)]
     pub fn to_json(h: &mut History, path: &str) -> RhaiResult<()> {
         guard("history.to_json", || {
-            let text = serde_json::to_string_pretty(h).map_err(|e| Error::file("history.to_json", path, e))?;
-            crate::tensor::io::write_atomic(std::path::Path::new(path), |tmp| std::fs::write(tmp, &text)).map_err(|e| Error::file("history.to_json", path, e))
+            let text = serde_json::to_string_pretty(h)
+                .map_err(|e| Error::file("history.to_json", path, e))?;
+            crate::tensor::io::write_atomic(std::path::Path::new(path), |tmp| {
+                std::fs::write(tmp, &text)
+            })
+            .map_err(|e| Error::file("history.to_json", path, e))
         })
     }
 
     /// A one-paragraph summary: rows, last losses, last validation accuracy.
     #[rhai_fn(global, pure, name = "to_string")]
     pub fn history_to_string(h: &mut History) -> String {
-        let last = h.steps.last().map(|r| r.losses.iter().map(|(k, v)| format!("{k} {v:.4}")).collect::<Vec<_>>().join(", ")).unwrap_or_default();
-        let val = h.final_validation().iter().map(|(k, v)| format!("{k} {v:.3}")).collect::<Vec<_>>().join(", ");
-        format!("History[{} steps logged; last: {last}; validation: {val}]", h.steps.len())
+        let last = h
+            .steps
+            .last()
+            .map(|r| {
+                r.losses
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let val = h
+            .final_validation()
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "History[{} steps logged; last: {last}; validation: {val}]",
+            h.steps.len()
+        )
     }
 }
 
 /// `reg::penalty(prior, layer, lambda)` and its options, for `script::reg` to register.
-pub fn penalty_term(prior: Arc<crate::objectives::Prior>, layer: &str, lambda: f64, opts: Map) -> Result<Term> {
+pub fn penalty_term(
+    prior: Arc<crate::objectives::Prior>,
+    layer: &str,
+    lambda: f64,
+    opts: Map,
+) -> Result<Term> {
     let o = Opts::new("reg::penalty", opts, &["modalities"])?;
     if !["pool5", "fc6", "fc7", "logits"].contains(&layer) {
-        return Err(Error::invalid("reg::penalty", "layer", format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits")));
+        return Err(Error::invalid(
+            "reg::penalty",
+            "layer",
+            format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits"),
+        ));
     }
     if !(lambda >= 0.0 && lambda.is_finite()) {
-        return Err(Error::invalid("reg::penalty", "lambda", format!("must be >= 0, got {lambda}")));
+        return Err(Error::invalid(
+            "reg::penalty",
+            "lambda",
+            format!("must be >= 0, got {lambda}"),
+        ));
     }
-    Ok(Term::Prior { prior, layer: layer.into(), lambda, modalities: o.strings("modalities", &[])? })
+    Ok(Term::Prior {
+        prior,
+        layer: layer.into(),
+        lambda,
+        modalities: o.strings("modalities", &[])?,
+    })
 }

@@ -21,26 +21,59 @@ pub struct Batches {
 
 impl Batches {
     /// Batches over `mods` of `ds` with `batch` items per modality per step.
-    pub fn new(ds: &Dataset, mods: &[String], phase: &Phase, batch: usize, sampling: Sampling, seed: u64) -> Result<Self> {
-        let sizes: Vec<(String, usize)> = mods.iter().map(|m| Ok((m.clone(), ds.len_of(m)?))).collect::<Result<_>>()?;
+    pub fn new(
+        ds: &Dataset,
+        mods: &[String],
+        phase: &Phase,
+        batch: usize,
+        sampling: Sampling,
+        seed: u64,
+    ) -> Result<Self> {
+        let sizes: Vec<(String, usize)> = mods
+            .iter()
+            .map(|m| Ok((m.clone(), ds.len_of(m)?)))
+            .collect::<Result<_>>()?;
         let (balanced, per_modality) = if sizes.is_empty() {
             (None, vec![])
         } else {
             match sampling {
-                Sampling::Balanced => (Some(BalancedSampler::new(&sizes, batch * sizes.len(), seed)?), vec![]),
+                Sampling::Balanced => (
+                    Some(BalancedSampler::new(&sizes, batch * sizes.len(), seed)?),
+                    vec![],
+                ),
                 Sampling::RoundRobin => (
                     None,
-                    sizes.iter().enumerate().map(|(i, s)| BalancedSampler::new(std::slice::from_ref(s), batch, seed.wrapping_add(i as u64))).collect::<Result<_>>()?,
+                    sizes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            BalancedSampler::new(
+                                std::slice::from_ref(s),
+                                batch,
+                                seed.wrapping_add(i as u64),
+                            )
+                        })
+                        .collect::<Result<_>>()?,
                 ),
             }
         };
         let mut pairs = vec![];
         for (k, t) in phase.terms.iter().enumerate() {
             if let Some((a, b)) = t.pair() {
-                pairs.push((PairedBatcher::new(ds, a, b, batch, seed.wrapping_add(1000 + k as u64))?, VecDeque::new()));
+                pairs.push((
+                    PairedBatcher::new(ds, a, b, batch, seed.wrapping_add(1000 + k as u64))?,
+                    VecDeque::new(),
+                ));
             }
         }
-        Ok(Batches { mods: mods.to_vec(), sampling, per_modality, balanced, pairs, turn: 0 })
+        Ok(Batches {
+            mods: mods.to_vec(),
+            sampling,
+            per_modality,
+            balanced,
+            pairs,
+            turn: 0,
+        })
     }
 
     /// The next step's batch.
@@ -60,7 +93,11 @@ impl Batches {
             Sampling::RoundRobin => {
                 if !self.per_modality.is_empty() {
                     let k = self.turn % self.per_modality.len();
-                    let idx = self.per_modality[k].next_batch().into_iter().map(|(_, i)| i).collect();
+                    let idx = self.per_modality[k]
+                        .next_batch()
+                        .into_iter()
+                        .map(|(_, i)| i)
+                        .collect();
                     items.push((self.mods[k].clone(), idx));
                     self.turn += 1;
                 }

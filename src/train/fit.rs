@@ -35,11 +35,20 @@ struct Position {
 }
 
 /// Train `net` on `train` through the phases of `cfg`, validating on `val` if given.
-pub fn fit(net: &mut CrossModalNet, train: &Dataset, val: Option<&Dataset>, cfg: &FitConfig) -> Result<FitResult> {
+pub fn fit(
+    net: &mut CrossModalNet,
+    train: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &FitConfig,
+) -> Result<FitResult> {
     check(net, train, cfg)?;
     let user_frozen: BTreeSet<String> = net.frozen().into_iter().collect();
     let mut history = History::default();
-    let mut pos = Position { phase: 0, step: 0, global: 0 };
+    let mut pos = Position {
+        phase: 0,
+        step: 0,
+        global: 0,
+    };
     let mut resumed_state = None;
     if let Some(path) = &cfg.resume {
         let (tensors, meta) = checkpoint::read(path, net.device())?;
@@ -60,7 +69,11 @@ pub fn fit(net: &mut CrossModalNet, train: &Dataset, val: Option<&Dataset>, cfg:
         let phase = &cfg.phases[pos.phase];
         let mods = phase_modalities(net, train, phase);
         net.unfreeze(&net.param_names())?;
-        let frozen: Vec<String> = user_frozen.iter().cloned().chain(phase.frozen.iter().cloned()).collect();
+        let frozen: Vec<String> = user_frozen
+            .iter()
+            .cloned()
+            .chain(phase.frozen.iter().cloned())
+            .collect();
         net.freeze(&frozen)?;
         let mut opt = Optimizer::new(cfg.optimizer.clone(), vec![trainable_group(net)])?;
         if let Some(state) = resumed_state.take() {
@@ -70,7 +83,12 @@ pub fn fit(net: &mut CrossModalNet, train: &Dataset, val: Option<&Dataset>, cfg:
         let phase_seed = cfg.seed.wrapping_add(7919 * (pos.phase as u64 + 1));
         let mut batches = Batches::new(train, &mods, phase, cfg.batch, cfg.sampling, phase_seed)?;
         batches.skip(pos.step);
-        let label = format!("phase {}/{} {}", pos.phase + 1, cfg.phases.len(), phase.name);
+        let label = format!(
+            "phase {}/{} {}",
+            pos.phase + 1,
+            cfg.phases.len(),
+            phase.name
+        );
         let progress = Progress::new(mode, &label, phase.iters, cfg.log_every.max(1) * 10);
         let check_every_step = net.device().is_cpu();
         while pos.step < phase.iters {
@@ -78,9 +96,21 @@ pub fn fit(net: &mut CrossModalNet, train: &Dataset, val: Option<&Dataset>, cfg:
                 progress.finish();
                 save(cfg, net, &opt, pos, &history)?;
                 if !cfg.quiet {
-                    eprintln!("training stopped at step {} of phase {}{}", pos.step, pos.phase + 1, cfg.checkpoint.as_ref().map(|p| format!("; checkpoint {}", p.display())).unwrap_or_default());
+                    eprintln!(
+                        "training stopped at step {} of phase {}{}",
+                        pos.step,
+                        pos.phase + 1,
+                        cfg.checkpoint
+                            .as_ref()
+                            .map(|p| format!("; checkpoint {}", p.display()))
+                            .unwrap_or_default()
+                    );
                 }
-                return Ok(FitResult { history, steps: ran, interrupted: true });
+                return Ok(FitResult {
+                    history,
+                    steps: ran,
+                    interrupted: true,
+                });
             }
             let batch = batches.next();
             let l = step::loss(net, train, phase, &batch, cfg.seed, pos.global)?;
@@ -108,36 +138,67 @@ pub fn fit(net: &mut CrossModalNet, train: &Dataset, val: Option<&Dataset>, cfg:
             if cfg.val_every > 0 && pos.step % cfg.val_every == 0 && pos.step < phase.iters {
                 validate(net, val, &mods, pos, &mut history, metrics.as_mut())?;
             }
-            if cfg.checkpoint_every > 0 && pos.global % cfg.checkpoint_every == 0 && pos.step < phase.iters {
+            if cfg.checkpoint_every > 0
+                && pos.global % cfg.checkpoint_every == 0
+                && pos.step < phase.iters
+            {
                 save(cfg, net, &opt, pos, &history)?;
                 last_ckpt = Some(pos.global);
             }
         }
         progress.finish();
         validate(net, val, &mods, pos, &mut history, metrics.as_mut())?;
-        pos = Position { phase: pos.phase + 1, step: 0, global: pos.global };
+        pos = Position {
+            phase: pos.phase + 1,
+            step: 0,
+            global: pos.global,
+        };
         save(cfg, net, &opt, pos, &history)?;
         last_ckpt = Some(pos.global);
     }
     net.unfreeze(&net.param_names())?;
     net.freeze(&user_frozen.into_iter().collect::<Vec<_>>())?;
-    Ok(FitResult { history, steps: ran, interrupted: false })
+    Ok(FitResult {
+        history,
+        steps: ran,
+        interrupted: false,
+    })
 }
 
 fn check(net: &CrossModalNet, train: &Dataset, cfg: &FitConfig) -> Result<()> {
     if cfg.phases.is_empty() {
-        return Err(Error::invalid("train::fit", "phases", "no phase given; e.g. phases: [#{ iters: 100 }]"));
+        return Err(Error::invalid(
+            "train::fit",
+            "phases",
+            "no phase given; e.g. phases: [#{ iters: 100 }]",
+        ));
     }
     if cfg.batch == 0 {
         return Err(Error::invalid("train::fit", "batch", "must be at least 1"));
     }
     for (i, p) in cfg.phases.iter().enumerate() {
         if phase_modalities(net, train, p).is_empty() && p.ce_weight != 0.0 {
-            return Err(Error::invalid("train::fit", "modalities", format!("phase {} trains no modality: the net has {} and the data {}", i + 1, net.modality_names().join(", "), train.modalities().join(", "))));
+            return Err(Error::invalid(
+                "train::fit",
+                "modalities",
+                format!(
+                    "phase {} trains no modality: the net has {} and the data {}",
+                    i + 1,
+                    net.modality_names().join(", "),
+                    train.modalities().join(", ")
+                ),
+            ));
         }
         for m in &p.modalities {
             if !net.modality_names().contains(m) || !train.modalities().contains(m) {
-                return Err(Error::invalid("train::fit", "modalities", format!("phase {}: '{m}' is not a modality of both the net and the data", i + 1)));
+                return Err(Error::invalid(
+                    "train::fit",
+                    "modalities",
+                    format!(
+                        "phase {}: '{m}' is not a modality of both the net and the data",
+                        i + 1
+                    ),
+                ));
             }
         }
     }
@@ -150,32 +211,72 @@ fn phase_modalities(net: &CrossModalNet, train: &Dataset, phase: &Phase) -> Vec<
         return phase.modalities.clone();
     }
     let have = train.modalities();
-    net.modality_names().into_iter().filter(|m| have.contains(m)).collect()
+    net.modality_names()
+        .into_iter()
+        .filter(|m| have.contains(m))
+        .collect()
 }
 
 fn trainable_group(net: &CrossModalNet) -> ParamGroup {
     let frozen: BTreeSet<String> = net.frozen().into_iter().collect();
     let data = net.varmap().data().lock().expect("varmap lock");
-    let mut named: Vec<(String, Var)> = data.iter().filter(|(n, _)| !frozen.contains(*n)).map(|(n, v)| (n.clone(), v.clone())).collect();
+    let mut named: Vec<(String, Var)> = data
+        .iter()
+        .filter(|(n, _)| !frozen.contains(*n))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     let (names, vars) = named.into_iter().unzip();
-    ParamGroup { names, vars, lr_mult: 1.0 }
+    ParamGroup {
+        names,
+        vars,
+        lr_mult: 1.0,
+    }
 }
 
-fn load_weights(net: &CrossModalNet, tensors: &BTreeMap<String, Tensor>, path: &std::path::Path) -> Result<()> {
+fn load_weights(
+    net: &CrossModalNet,
+    tensors: &BTreeMap<String, Tensor>,
+    path: &std::path::Path,
+) -> Result<()> {
     let data = net.varmap().data().lock().expect("varmap lock");
     for (name, var) in data.iter() {
-        let t = tensors.get(name).ok_or_else(|| Error::file("train::fit resume", path, format!("the checkpoint has no tensor '{name}': it was made by a different network")))?;
+        let t = tensors.get(name).ok_or_else(|| {
+            Error::file(
+                "train::fit resume",
+                path,
+                format!(
+                    "the checkpoint has no tensor '{name}': it was made by a different network"
+                ),
+            )
+        })?;
         if t.dims() != var.dims() {
-            return Err(Error::file("train::fit resume", path, format!("tensor '{name}' has shape {:?} but the net expects {:?}", t.dims(), var.dims())));
+            return Err(Error::file(
+                "train::fit resume",
+                path,
+                format!(
+                    "tensor '{name}' has shape {:?} but the net expects {:?}",
+                    t.dims(),
+                    var.dims()
+                ),
+            ));
         }
-        var.set(&t.to_dtype(var.dtype()).op("resume")?).op("resume")?;
+        var.set(&t.to_dtype(var.dtype()).op("resume")?)
+            .op("resume")?;
     }
     Ok(())
 }
 
-fn save(cfg: &FitConfig, net: &CrossModalNet, opt: &Optimizer, pos: Position, history: &History) -> Result<()> {
-    let Some(path) = &cfg.checkpoint else { return Ok(()) };
+fn save(
+    cfg: &FitConfig,
+    net: &CrossModalNet,
+    opt: &Optimizer,
+    pos: Position,
+    history: &History,
+) -> Result<()> {
+    let Some(path) = &cfg.checkpoint else {
+        return Ok(());
+    };
     let mut tensors = opt.state()?;
     for (name, var) in net.varmap().data().lock().expect("varmap lock").iter() {
         tensors.insert(name.clone(), var.as_tensor().clone());
@@ -188,10 +289,17 @@ fn save(cfg: &FitConfig, net: &CrossModalNet, opt: &Optimizer, pos: Position, hi
 }
 
 fn scalar(t: &Tensor) -> Result<f64> {
-    t.to_dtype(DType::F64).and_then(|t| t.to_scalar::<f64>()).op("loss value")
+    t.to_dtype(DType::F64)
+        .and_then(|t| t.to_scalar::<f64>())
+        .op("loss value")
 }
 
-fn finite(l: &step::StepLoss, global: usize, cfg: &FitConfig, last_ckpt: Option<usize>) -> Result<()> {
+fn finite(
+    l: &step::StepLoss,
+    global: usize,
+    cfg: &FitConfig,
+    last_ckpt: Option<usize>,
+) -> Result<()> {
     let total = scalar(&l.total)?;
     if total.is_finite() {
         return Ok(());
@@ -203,11 +311,22 @@ fn finite(l: &step::StepLoss, global: usize, cfg: &FitConfig, last_ckpt: Option<
         .find(|(_, v)| !v.is_finite())
         .unwrap_or(("total".into(), total));
     let kept = match (&cfg.checkpoint, last_ckpt) {
-        (Some(p), Some(s)) => format!("the last good checkpoint is {} (after step {s})", p.display()),
-        (Some(p), None) => format!("no checkpoint was written before this step ({} holds none from this run)", p.display()),
+        (Some(p), Some(s)) => format!(
+            "the last good checkpoint is {} (after step {s})",
+            p.display()
+        ),
+        (Some(p), None) => format!(
+            "no checkpoint was written before this step ({} holds none from this run)",
+            p.display()
+        ),
         (None, _) => "no checkpoint path was set (option checkpoint)".into(),
     };
-    Err(Error::NonFinite { term, value, step: global + 1, hint: format!("lower the learning rate or clip gradients (option clip); {kept}") })
+    Err(Error::NonFinite {
+        term,
+        value,
+        step: global + 1,
+        hint: format!("lower the learning rate or clip gradients (option clip); {kept}"),
+    })
 }
 
 fn record(l: &step::StepLoss, pos: Position, lr: f64) -> Result<StepRecord> {
@@ -218,14 +337,29 @@ fn record(l: &step::StepLoss, pos: Position, lr: f64) -> Result<StepRecord> {
     losses.insert("total".into(), scalar(&l.total)?);
     let mut accuracy = BTreeMap::new();
     for (m, logits, y) in &l.logits {
-        let eq = logits.argmax(1).and_then(|p| p.eq(&y.to_dtype(DType::U32)?)).and_then(|e| e.to_dtype(DType::F64)).and_then(|e| e.mean_all()).op("batch accuracy")?;
+        let eq = logits
+            .argmax(1)
+            .and_then(|p| p.eq(&y.to_dtype(DType::U32)?))
+            .and_then(|e| e.to_dtype(DType::F64))
+            .and_then(|e| e.mean_all())
+            .op("batch accuracy")?;
         accuracy.insert(m.clone(), scalar(&eq)?);
     }
-    Ok(StepRecord { phase: pos.phase, step: pos.global, lr, losses, accuracy })
+    Ok(StepRecord {
+        phase: pos.phase,
+        step: pos.global,
+        lr,
+        losses,
+        accuracy,
+    })
 }
 
 fn status(r: &StepRecord) -> String {
-    let mut s: Vec<String> = r.losses.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+    let mut s: Vec<String> = r
+        .losses
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.4}"))
+        .collect();
     if !r.accuracy.is_empty() {
         let mean = r.accuracy.values().sum::<f64>() / r.accuracy.len() as f64;
         s.push(format!("acc {mean:.3}"));
@@ -233,14 +367,25 @@ fn status(r: &StepRecord) -> String {
     s.join(" ")
 }
 
-fn validate(net: &CrossModalNet, val: Option<&Dataset>, mods: &[String], pos: Position, history: &mut History, metrics: Option<&mut JsonlWriter>) -> Result<()> {
+fn validate(
+    net: &CrossModalNet,
+    val: Option<&Dataset>,
+    mods: &[String],
+    pos: Position,
+    history: &mut History,
+    metrics: Option<&mut JsonlWriter>,
+) -> Result<()> {
     let Some(val) = val else { return Ok(()) };
     let have = val.modalities();
     let mut accuracy = BTreeMap::new();
     for m in mods.iter().filter(|m| have.contains(m)) {
         accuracy.insert(m.clone(), feed::accuracy(net, val, m, 256)?);
     }
-    let rec = ValRecord { phase: pos.phase, step: pos.global, accuracy };
+    let rec = ValRecord {
+        phase: pos.phase,
+        step: pos.global,
+        accuracy,
+    };
     if let Some(w) = metrics {
         w.validation(&rec)?;
     }

@@ -14,20 +14,51 @@ use std::sync::Arc;
 pub enum Term {
     /// λ · mean over the batch of the prior's −log p(h), h the activation of `layer`, on the
     /// given modalities (all when empty). CMPlaces Method B, eq. 3 and 4.
-    Prior { prior: Arc<Prior>, layer: String, lambda: f64, modalities: Vec<String> },
+    Prior {
+        prior: Arc<Prior>,
+        layer: String,
+        lambda: f64,
+        modalities: Vec<String>,
+    },
     /// weight · KL(teacher(from) ‖ student(to)) on pairs (See-Hear-Read model transfer).
-    Transfer { teacher: SharedNet, from: String, to: String, temperature: f64, weight: f64 },
+    Transfer {
+        teacher: SharedNet,
+        from: String,
+        to: String,
+        temperature: f64,
+        weight: f64,
+    },
     /// weight · ranking loss between paired `a` and `b` activations of `layer`.
-    Ranking { a: String, b: String, layer: String, margin: f64, weight: f64 },
+    Ranking {
+        a: String,
+        b: String,
+        layer: String,
+        margin: f64,
+        weight: f64,
+    },
     /// weight · symmetric InfoNCE between paired `a` and `b` activations of `layer`.
-    InfoNce { a: String, b: String, layer: String, temperature: f64, weight: f64 },
+    InfoNce {
+        a: String,
+        b: String,
+        layer: String,
+        temperature: f64,
+        weight: f64,
+    },
 }
 
 impl Term {
     /// The name the term has in logs and histories.
     pub fn name(&self) -> String {
         match self {
-            Term::Prior { prior, layer, .. } => format!("{}.{layer}", prior.describe().split_whitespace().next().unwrap_or("prior").to_lowercase()),
+            Term::Prior { prior, layer, .. } => format!(
+                "{}.{layer}",
+                prior
+                    .describe()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("prior")
+                    .to_lowercase()
+            ),
             Term::Transfer { from, to, .. } => format!("transfer.{from}>{to}"),
             Term::Ranking { a, b, .. } => format!("rank.{a}-{b}"),
             Term::InfoNce { a, b, .. } => format!("nce.{a}-{b}"),
@@ -65,7 +96,17 @@ pub struct Phase {
 impl Phase {
     /// A phase of `iters` steps at learning rate `lr` with the softmax loss alone.
     pub fn new(name: &str, iters: usize, lr: f64) -> Self {
-        Phase { name: name.into(), iters, frozen: vec![], lr, decay: Decay::Constant, warmup: 0, terms: vec![], ce_weight: 1.0, modalities: vec![] }
+        Phase {
+            name: name.into(),
+            iters,
+            frozen: vec![],
+            lr,
+            decay: Decay::Constant,
+            warmup: 0,
+            terms: vec![],
+            ce_weight: 1.0,
+            modalities: vec![],
+        }
     }
 }
 

@@ -26,11 +26,20 @@ pub struct StepLoss {
 
 /// A seed for the dropout masks of (step, modality slot): same run, same masks.
 pub fn dropout_seed(seed: u64, global_step: usize, slot: usize) -> u64 {
-    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add((global_step as u64) << 8).wrapping_add(slot as u64)
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add((global_step as u64) << 8)
+        .wrapping_add(slot as u64)
 }
 
 /// Build the loss of one step.
-pub fn loss(net: &CrossModalNet, ds: &Dataset, phase: &Phase, batch: &StepBatch, seed: u64, global_step: usize) -> Result<StepLoss> {
+pub fn loss(
+    net: &CrossModalNet,
+    ds: &Dataset,
+    phase: &Phase,
+    batch: &StepBatch,
+    seed: u64,
+    global_step: usize,
+) -> Result<StepLoss> {
     let mut terms: Vec<(String, Tensor)> = vec![];
     let mut logits = vec![];
     let n_mod = batch.items.len().max(1) as f64;
@@ -43,19 +52,33 @@ pub fn loss(net: &CrossModalNet, ds: &Dataset, phase: &Phase, batch: &StepBatch,
         let y = feed::labels(net, ds, m, idx)?;
         let acts = net.forward_train(m, &x, dropout_seed(seed, global_step, slot))?;
         if phase.ce_weight != 0.0 {
-            let ce = (cross_entropy(&acts.logits, &y)? * (phase.ce_weight / n_mod)).op("softmax loss")?;
+            let ce = (cross_entropy(&acts.logits, &y)? * (phase.ce_weight / n_mod))
+                .op("softmax loss")?;
             ce_sum = Some(match ce_sum {
                 Some(s) => (s + ce).op("softmax loss")?,
                 None => ce,
             });
         }
         for t in &phase.terms {
-            if let Term::Prior { prior, layer, lambda, modalities } = t {
+            if let Term::Prior {
+                prior,
+                layer,
+                lambda,
+                modalities,
+            } = t
+            {
                 if !modalities.is_empty() && !modalities.contains(m) {
                     continue;
                 }
-                let h = acts.get(layer).ok_or_else(|| crate::Error::invalid("prior term", "layer", format!("no layer '{layer}'; use pool5, fc6, fc7 or logits")))?;
-                let p = (prior.nll(h)?.mean_all().op("prior term")? * (*lambda / n_mod)).op("prior term")?;
+                let h = acts.get(layer).ok_or_else(|| {
+                    crate::Error::invalid(
+                        "prior term",
+                        "layer",
+                        format!("no layer '{layer}'; use pool5, fc6, fc7 or logits"),
+                    )
+                })?;
+                let p = (prior.nll(h)?.mean_all().op("prior term")? * (*lambda / n_mod))
+                    .op("prior term")?;
                 push_term(&mut terms, t.name(), p)?;
             }
         }
@@ -74,20 +97,60 @@ pub fn loss(net: &CrossModalNet, ds: &Dataset, phase: &Phase, batch: &StepBatch,
         let ib: Vec<usize> = pairs.iter().map(|p| p.1).collect();
         let slot = 1000 + 2 * k;
         let value = match t {
-            Term::Transfer { teacher, temperature, weight, .. } => {
+            Term::Transfer {
+                teacher,
+                temperature,
+                weight,
+                ..
+            } => {
                 let target = {
-                    let teacher = teacher.read().map_err(|_| crate::Error::msg("transfer term: the teacher net is poisoned by an earlier panic"))?;
+                    let teacher = teacher.read().map_err(|_| {
+                        crate::Error::msg(
+                            "transfer term: the teacher net is poisoned by an earlier panic",
+                        )
+                    })?;
                     let xa = feed::inputs(&teacher, ds, a, &ia)?;
                     teacher.forward(a, &xa, false)?.logits.detach()
                 };
                 let xb = feed::inputs(net, ds, b, &ib)?;
-                let student = net.forward_train(b, &xb, dropout_seed(seed, global_step, slot))?.logits;
+                let student = net
+                    .forward_train(b, &xb, dropout_seed(seed, global_step, slot))?
+                    .logits;
                 (kl_transfer(&student, &target, *temperature)? * *weight).op("transfer term")?
             }
-            Term::Ranking { layer, margin, weight, .. } | Term::InfoNce { layer, temperature: margin, weight, .. } => {
-                let fa = layer_of(net, ds, a, &ia, layer, dropout_seed(seed, global_step, slot))?;
-                let fb = layer_of(net, ds, b, &ib, layer, dropout_seed(seed, global_step, slot + 1))?;
-                let l = if matches!(t, Term::Ranking { .. }) { ranking(&fa, &fb, *margin)? } else { info_nce(&fa, &fb, *margin)? };
+            Term::Ranking {
+                layer,
+                margin,
+                weight,
+                ..
+            }
+            | Term::InfoNce {
+                layer,
+                temperature: margin,
+                weight,
+                ..
+            } => {
+                let fa = layer_of(
+                    net,
+                    ds,
+                    a,
+                    &ia,
+                    layer,
+                    dropout_seed(seed, global_step, slot),
+                )?;
+                let fb = layer_of(
+                    net,
+                    ds,
+                    b,
+                    &ib,
+                    layer,
+                    dropout_seed(seed, global_step, slot + 1),
+                )?;
+                let l = if matches!(t, Term::Ranking { .. }) {
+                    ranking(&fa, &fb, *margin)?
+                } else {
+                    info_nce(&fa, &fb, *margin)?
+                };
                 (l * *weight).op("pair term")?
             }
             Term::Prior { .. } => unreachable!("prior terms are not pair terms"),
@@ -101,16 +164,33 @@ pub fn loss(net: &CrossModalNet, ds: &Dataset, phase: &Phase, batch: &StepBatch,
             None => v.clone(),
         });
     }
-    let total = total.ok_or_else(|| crate::Error::msg("train: this phase has no loss: set ce_weight above 0 or add terms"))?;
-    Ok(StepLoss { total, terms, logits })
+    let total = total.ok_or_else(|| {
+        crate::Error::msg("train: this phase has no loss: set ce_weight above 0 or add terms")
+    })?;
+    Ok(StepLoss {
+        total,
+        terms,
+        logits,
+    })
 }
 
-fn layer_of(net: &CrossModalNet, ds: &Dataset, m: &str, idx: &[usize], layer: &str, seed: u64) -> Result<Tensor> {
+fn layer_of(
+    net: &CrossModalNet,
+    ds: &Dataset,
+    m: &str,
+    idx: &[usize],
+    layer: &str,
+    seed: u64,
+) -> Result<Tensor> {
     let x = feed::inputs(net, ds, m, idx)?;
     let acts = net.forward_train(m, &x, seed)?;
-    acts.get(layer)
-        .cloned()
-        .ok_or_else(|| crate::Error::invalid("pair term", "layer", format!("no layer '{layer}'; use pool5, fc6, fc7 or logits")))
+    acts.get(layer).cloned().ok_or_else(|| {
+        crate::Error::invalid(
+            "pair term",
+            "layer",
+            format!("no layer '{layer}'; use pool5, fc6, fc7 or logits"),
+        )
+    })
 }
 
 /// Add a term, summing with one of the same name (a prior on several modalities).
