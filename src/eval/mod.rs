@@ -8,6 +8,7 @@
 
 pub mod ap;
 pub mod compare;
+pub mod extract;
 pub mod features;
 pub mod ranks;
 pub mod retrieval;

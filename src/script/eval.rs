@@ -19,7 +19,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<PairedRanks>("PairedRanks");
     engine.register_type_with_name::<TransferTable>("TransferTable");
     engine.register_type_with_name::<Comparison>("Comparison");
-    engine.register_static_module("eval", exported_module!(eval_api).into());
+    let mut module = exported_module!(eval_api);
+    module.combine_flatten(exported_module!(super::net::eval_extra));
+    engine.register_static_module("eval", module.into());
 }
 
 /// Integer labels from an array of integers or a 1-d tensor.

@@ -118,56 +118,6 @@ pub fn cross_modal(ds: &Dataset, opts: Map) -> Result<ScriptNet> {
     Ok(ScriptNet::new(net))
 }
 
-/// Features of `layer` for every item of every modality of `ds` that the net has, in batches.
-pub fn features(
-    net: &CrossModalNet,
-    ds: &Dataset,
-    layer: &str,
-    batch: usize,
-) -> Result<FeatureSet> {
-    if !crate::nn::Activations::NAMES.contains(&layer) && layer != "fc8" {
-        return Err(Error::invalid(
-            "net.features",
-            "layer",
-            format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits"),
-        ));
-    }
-    let mods: Vec<String> = ds
-        .modalities()
-        .into_iter()
-        .filter(|m| net.modality_names().contains(m))
-        .collect();
-    if mods.is_empty() {
-        return Err(Error::invalid(
-            "net.features",
-            "dataset",
-            format!(
-                "the net ({}) has none of the dataset's modalities ({})",
-                net.modality_names().join(", "),
-                ds.modalities().join(", ")
-            ),
-        ));
-    }
-    let mut parts = vec![];
-    let (mut labels, mut names) = (vec![], vec![]);
-    for m in &mods {
-        let n = ds.len_of(m)?;
-        for start in (0..n).step_by(batch.max(1)) {
-            let idx: Vec<usize> = (start..(start + batch).min(n)).collect();
-            let x = feed::inputs(net, ds, m, &idx)?;
-            let a = net.forward(m, &x, false)?;
-            parts.push(a.get(layer).expect("checked layer").detach());
-        }
-        labels.extend(ds.labels(m)?);
-        names.extend(std::iter::repeat_n(m.clone(), n));
-    }
-    let x = candle_core::Tensor::cat(&parts, 0).map_err(|e| Error::Candle {
-        op: "net.features".into(),
-        source: e,
-    })?;
-    FeatureSet::new(x, labels, names)
-}
-
 #[export_module]
 pub mod net_api {
     use super::*;
@@ -209,7 +159,7 @@ pub mod net_api {
     #[rhai_fn(global, pure, return_raw)]
     pub fn features(net: &mut ScriptNet, data: Dataset, layer: &str) -> RhaiResult<FeatureSet> {
         guard("net.features", || {
-            super::features(&*net.read()?, &data, layer, 128)
+            crate::eval::extract::features(&*net.read()?, &data, layer, 128)
         })
     }
 
@@ -248,4 +198,41 @@ pub mod net_api {
 /// The `nn::` functions defined here, for `script::mod` to combine with `script::nn`'s.
 pub fn module() -> rhai::Module {
     exported_module!(net_api)
+}
+
+/// Extra `eval::` functions that need networks or several feature sets; `script::eval` combines
+/// them into its namespace.
+#[export_module]
+pub mod eval_extra {
+    use super::*;
+
+    /// Stack the rows of several FeatureSets (same width): e.g. one per modality from the
+    /// separate networks of BL-Ind.
+    ///
+    /// ```rhai
+    /// let a = eval::features(tensor::ones([2, 3]), [0, 1], ["nat", "nat"]);
+    /// let b = eval::features(tensor::zeros([1, 3]), [1], ["dsc"]);
+    /// assert(eval::concat([a, b]).len() == 3, "three rows");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn concat(ctx: NativeCallContext, parts: rhai::Array) -> RhaiResult<FeatureSet> {
+        guard_at(ctx.call_position(), "eval::concat", || {
+            let sets: Vec<FeatureSet> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    d.read_lock::<FeatureSet>()
+                        .map(|f| f.clone())
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                "eval::concat",
+                                "parts",
+                                format!("item {i} is a {}, not a FeatureSet", d.type_name()),
+                            )
+                        })
+                })
+                .collect::<Result<_>>()?;
+            crate::eval::extract::concat(&sets)
+        })
+    }
 }
