@@ -54,14 +54,25 @@ fn check_against_fixture(name: &str, dtype: DType, batch: usize, tol: f64) {
         }
         checked += 1;
     }
-    assert_eq!(checked, t.pairs.iter().map(|p| p.queries.len()).sum::<usize>());
+    assert_eq!(
+        checked,
+        t.pairs.iter().map(|p| p.queries.len()).sum::<usize>()
+    );
     for p in v["pairs"].as_array().unwrap() {
         let (q, tg) = (p["query"].as_str().unwrap(), p["target"].as_str().unwrap());
         let got = t.pair(q, tg).unwrap();
         let want = p["map"].as_f64().unwrap();
-        assert!((got.map - want).abs() < tol, "{name} {q}→{tg}: mAP {} vs {want}", got.map);
+        assert!(
+            (got.map - want).abs() < tol,
+            "{name} {q}→{tg}: mAP {} vs {want}",
+            got.map
+        );
         let chance = p["chance"].as_f64().unwrap();
-        assert!((got.chance - chance).abs() < 1e-9, "{name} {q}→{tg}: chance {} vs {chance}", got.chance);
+        assert!(
+            (got.chance - chance).abs() < 1e-9,
+            "{name} {q}→{tg}: chance {} vs {chance}",
+            got.chance
+        );
     }
 }
 
@@ -85,24 +96,45 @@ fn batching_and_f32_features_do_not_change_the_results() {
 
 #[test]
 fn table_summaries_follow_the_pairs() {
-    let t = eval::retrieval(&features(&fixture("retrieval_random.json"), DType::F64), &all()).unwrap();
-    let cross: Vec<f64> = t.pairs.iter().filter(|p| p.query != p.target).map(|p| p.map).collect();
+    let t = eval::retrieval(
+        &features(&fixture("retrieval_random.json"), DType::F64),
+        &all(),
+    )
+    .unwrap();
+    let cross: Vec<f64> = t
+        .pairs
+        .iter()
+        .filter(|p| p.query != p.target)
+        .map(|p| p.map)
+        .collect();
     assert_eq!(cross.len(), 6);
     assert!((t.mean() - cross.iter().sum::<f64>() / 6.0).abs() < 1e-15);
     let within = t.within();
-    assert_eq!(within.iter().map(|w| w.0.as_str()).collect::<Vec<_>>(), ["nat", "clp", "dsc"]);
+    assert_eq!(
+        within.iter().map(|w| w.0.as_str()).collect::<Vec<_>>(),
+        ["nat", "clp", "dsc"]
+    );
     assert_eq!(within[1].1, t.get("clp", "clp").unwrap());
     let text = t.to_string();
     assert!(text.contains("Query   NAT"), "{text}");
-    assert!(text.contains("Target     CLP   DSC   NAT   DSC   NAT   CLP      mAP"), "{text}");
+    assert!(
+        text.contains("Target     CLP   DSC   NAT   DSC   NAT   CLP      mAP"),
+        "{text}"
+    );
     let csv = t.to_csv_string();
     assert_eq!(csv.lines().count(), 10);
     assert!(csv.starts_with("query,target,kind,map,chance,queries,skipped\nnat,nat,within,"));
     let back: eval::RetrievalTable = serde_json::from_str(&t.to_json_string().unwrap()).unwrap();
-    assert_eq!(back.get("dsc", "nat").unwrap(), t.get("dsc", "nat").unwrap());
+    assert_eq!(
+        back.get("dsc", "nat").unwrap(),
+        t.get("dsc", "nat").unwrap()
+    );
     assert!(t.to_markdown().contains("| NAT → CLP |"));
     let e = t.get("nat", "snd").unwrap_err().to_string();
-    assert!(e.contains("('nat', 'snd')") && e.contains("nat, clp, dsc"), "{e}");
+    assert!(
+        e.contains("('nat', 'snd')") && e.contains("nat, clp, dsc"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -120,8 +152,14 @@ fn sampled_queries_are_seeded_subsets_of_all_queries() {
     // 22 of nat's 30 and clp's 25; all 20 of dsc.
     let counts: Vec<usize> = a.pairs.iter().step_by(3).map(|p| p.queries.len()).collect();
     assert_eq!(counts, [22, 22, 20]);
-    assert_eq!(a.pair("nat", "clp").unwrap().queries, b.pair("nat", "clp").unwrap().queries);
-    assert_ne!(a.pair("nat", "clp").unwrap().queries, c.pair("nat", "clp").unwrap().queries);
+    assert_eq!(
+        a.pair("nat", "clp").unwrap().queries,
+        b.pair("nat", "clp").unwrap().queries
+    );
+    assert_ne!(
+        a.pair("nat", "clp").unwrap().queries,
+        c.pair("nat", "clp").unwrap().queries
+    );
     for p in &a.pairs {
         let whole = full.pair(&p.query, &p.target).unwrap();
         for (q, ap) in p.queries.iter().zip(&p.ap) {
@@ -178,7 +216,9 @@ fn ranks_within_a_seeded_pool() {
     // Column 1 ties with every rival: rank 2 in a pool of 2.
     assert_eq!(r.b_to_a.ranks[1], 2);
     assert_eq!(r.candidates, 2);
-    let e = eval::ranks(&a, &b, &RankOpts { pool: 5, ..opts }).unwrap_err().to_string();
+    let e = eval::ranks(&a, &b, &RankOpts { pool: 5, ..opts })
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("'pool'") && e.contains("(3)"), "{e}");
 }
 
@@ -206,7 +246,10 @@ fn transfer_recovers_a_planted_linear_rule() {
             mods.push(m.to_string());
         }
     }
-    let x = Tensor::from_vec(xs, (800, 6), &Device::Cpu).unwrap().to_dtype(DType::F32).unwrap();
+    let x = Tensor::from_vec(xs, (800, 6), &Device::Cpu)
+        .unwrap()
+        .to_dtype(DType::F32)
+        .unwrap();
     let f = FeatureSet::new(x, labels, mods).unwrap();
     let opts = TransferOpts {
         train: vec!["nat".into()],
@@ -216,7 +259,11 @@ fn transfer_recovers_a_planted_linear_rule() {
         ..Default::default()
     };
     let t = eval::transfer(&f, &opts).unwrap();
-    let (own, snd, rnd) = (t.get("nat", "nat").unwrap(), t.get("nat", "snd").unwrap(), t.get("nat", "rnd").unwrap());
+    let (own, snd, rnd) = (
+        t.get("nat", "nat").unwrap(),
+        t.get("nat", "snd").unwrap(),
+        t.get("nat", "rnd").unwrap(),
+    );
     assert!(own > 0.93, "held-out accuracy {own}\n{t}");
     assert!(snd > 0.9, "transfer accuracy {snd}\n{t}");
     assert!(rnd < 0.5, "unrelated labels {rnd}\n{t}");
@@ -256,21 +303,33 @@ fn rhai_bindings_evaluate_and_reject_unknown_options() {
         dir = dir.display()
     );
     let out = s.eval(&src).unwrap().into_string().unwrap();
-    assert!(out.contains("Cross-modal retrieval mAP (%), all queries"), "{out}");
-    assert!(out.contains("Paired retrieval (6 candidates per query)"), "{out}");
+    assert!(
+        out.contains("Cross-modal retrieval mAP (%), all queries"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Paired retrieval (6 candidates per query)"),
+        "{out}"
+    );
     let csv = std::fs::read_to_string(dir.join("t.csv")).unwrap();
     assert!(csv.contains("img,snd,cross,1,"), "{csv}");
-    assert!(std::fs::read_to_string(dir.join("t.json")).unwrap().contains("\"protocol\": \"all queries\""));
+    assert!(std::fs::read_to_string(dir.join("t.json"))
+        .unwrap()
+        .contains("\"protocol\": \"all queries\""));
     std::fs::remove_dir_all(&dir).ok();
 
     let e = s.eval("eval::retrieval(f, #{ querys: 10 })").unwrap_err();
     assert!(
-        e.contains("eval::retrieval: unknown option 'querys'; valid options are: queries, seed, batch"),
+        e.contains(
+            "eval::retrieval: unknown option 'querys'; valid options are: queries, seed, batch"
+        ),
         "{e}"
     );
     let e = s.eval("eval::features(x, [0, 1], [\"img\"])").unwrap_err();
     assert!(e.contains("2 labels for 6 feature rows"), "{e}");
-    let e = s.eval("eval::transfer(f, #{ test: [\"snd\"] })").unwrap_err();
+    let e = s
+        .eval("eval::transfer(f, #{ test: [\"snd\"] })")
+        .unwrap_err();
     assert!(e.contains("'train'"), "{e}");
 }
 
@@ -279,4 +338,24 @@ fn rhai_eval_still_runs_code_beside_the_eval_namespace() {
     let mut s = xmodal::script::session::Session::new(None);
     let v = s.eval("eval(\"40 + 2\")").unwrap();
     assert_eq!(v.as_int().unwrap(), 42);
+}
+
+#[test]
+fn every_eval_doc_example_runs() {
+    let engine = xmodal::script::engine(None);
+    let mut ran = 0;
+    for d in xmodal::script::docs::collect(&engine) {
+        if !(d.group == "eval" || d.signatures.iter().any(|s| s.contains("RetrievalTable"))) {
+            continue;
+        }
+        for block in d.doc.split("```rhai").skip(1) {
+            let code = block.split("```").next().unwrap();
+            let mut s = xmodal::script::session::Session::new(None);
+            s.eval(code)
+                .map(drop)
+                .unwrap_or_else(|e| panic!("example of {}:\n{code}\n{e}", d.name));
+            ran += 1;
+        }
+    }
+    assert!(ran >= 6, "only {ran} examples found");
 }

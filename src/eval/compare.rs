@@ -105,7 +105,14 @@ impl Comparison {
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const W: usize = 6;
-        let name_w = self.methods.iter().map(|m| m.len()).max().unwrap_or(0).max(8) + 2;
+        let name_w = self
+            .methods
+            .iter()
+            .map(|m| m.len())
+            .max()
+            .unwrap_or(0)
+            .max(8)
+            + 2;
         let mut query = format!("{:<name_w$}", "Query");
         let mut target = format!("{:<name_w$}", "Target");
         let mut last = String::new();

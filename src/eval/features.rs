@@ -49,7 +49,10 @@ impl FeatureSet {
             return Err(Error::invalid(
                 op,
                 "labels",
-                format!("{} labels for {n} feature rows; give one label per row", labels.len()),
+                format!(
+                    "{} labels for {n} feature rows; give one label per row",
+                    labels.len()
+                ),
             ));
         }
         if modalities.len() != n {
@@ -118,7 +121,10 @@ impl FeatureSet {
     pub fn x_float(&self) -> Result<Tensor> {
         match self.x.dtype() {
             DType::F32 | DType::F64 => Ok(self.x.clone()),
-            _ => self.x.to_dtype(DType::F32).op("eval: widen features to f32"),
+            _ => self
+                .x
+                .to_dtype(DType::F32)
+                .op("eval: widen features to f32"),
         }
     }
 

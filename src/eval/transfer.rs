@@ -83,7 +83,10 @@ impl LogReg {
         let (n, d) = x.dims2().op(op)?;
         let (dev, dt) = (x.device().clone(), x.dtype());
         let mean = x.mean_keepdim(0).op(op)?;
-        let var = x.broadcast_sub(&mean).and_then(|c| c.sqr()).and_then(|c| c.mean_keepdim(0));
+        let var = x
+            .broadcast_sub(&mean)
+            .and_then(|c| c.sqr())
+            .and_then(|c| c.mean_keepdim(0));
         // A constant feature gets σ = 1, so it stays 0 after centring instead of dividing by 0.
         let std = var
             .and_then(|v| v.sqrt())
@@ -100,8 +103,17 @@ impl LogReg {
         let mut v = Tensor::ones((d + 1, 1), dt, &dev).op(op)?;
         let mut lambda = 1.0;
         for _ in 0..30 {
-            let w = zt.matmul(&z.matmul(&v).op(op)?).op(op)?.affine(1.0 / n as f64, 0.0).op(op)?;
-            lambda = scalar(&w.sqr().and_then(|s| s.sum_all()).and_then(|s| s.sqrt()).op(op)?)?;
+            let w = zt
+                .matmul(&z.matmul(&v).op(op)?)
+                .op(op)?
+                .affine(1.0 / n as f64, 0.0)
+                .op(op)?;
+            lambda = scalar(
+                &w.sqr()
+                    .and_then(|s| s.sum_all())
+                    .and_then(|s| s.sqrt())
+                    .op(op)?,
+            )?;
             if lambda <= 0.0 {
                 break;
             }
@@ -189,12 +201,24 @@ fn accuracy(pred: &[usize], truth: &[usize]) -> f64 {
 pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
     let op = "eval::transfer";
     if opts.train.is_empty() {
-        return Err(Error::invalid(op, "train", "name at least one modality to fit on"));
+        return Err(Error::invalid(
+            op,
+            "train",
+            "name at least one modality to fit on",
+        ));
     }
     if !(0.0..1.0).contains(&opts.holdout) {
-        return Err(Error::invalid(op, "holdout", format!("must be in [0, 1), got {}", opts.holdout)));
+        return Err(Error::invalid(
+            op,
+            "holdout",
+            format!("must be in [0, 1), got {}", opts.holdout),
+        ));
     }
-    let test = if opts.test.is_empty() { f.modality_names() } else { opts.test.clone() };
+    let test = if opts.test.is_empty() {
+        f.modality_names()
+    } else {
+        opts.test.clone()
+    };
     let x = f.x_float()?;
     let classes = f.labels.iter().max().map_or(0, |m| m + 1);
     let mut table = TransferTable {
@@ -214,16 +238,32 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
         let (held, mut fit_rows) = (shuffled[..k].to_vec(), shuffled[k..].to_vec());
         fit_rows.sort_unstable();
         if fit_rows.is_empty() {
-            return Err(Error::invalid(op, "holdout", format!("leaves no rows of '{tr}' to fit on")));
+            return Err(Error::invalid(
+                op,
+                "holdout",
+                format!("leaves no rows of '{tr}' to fit on"),
+            ));
         }
         let y: Vec<usize> = fit_rows.iter().map(|&i| f.labels[i]).collect();
-        let model = LogReg::fit(&select_rows(&x, &fit_rows)?, &y, classes, opts.l2, opts.iters)?;
+        let model = LogReg::fit(
+            &select_rows(&x, &fit_rows)?,
+            &y,
+            classes,
+            opts.l2,
+            opts.iters,
+        )?;
         let mut counts = vec![0usize; classes];
         y.iter().for_each(|&c| counts[c] += 1);
-        let majority = (0..classes).max_by_key(|&c| (counts[c], std::cmp::Reverse(c))).unwrap_or(0);
+        let majority = (0..classes)
+            .max_by_key(|&c| (counts[c], std::cmp::Reverse(c)))
+            .unwrap_or(0);
         let (mut acc, mut chance) = (vec![], vec![]);
         for te in &test {
-            rows = if te == tr { held.clone() } else { f.rows_of(te)? };
+            rows = if te == tr {
+                held.clone()
+            } else {
+                f.rows_of(te)?
+            };
             if rows.is_empty() {
                 acc.push(f64::NAN);
                 chance.push(f64::NAN);
@@ -262,7 +302,10 @@ impl TransferTable {
 
 impl fmt::Display for TransferTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Classifier transfer accuracy (%) [chance]: rows train, columns test")?;
+        writeln!(
+            f,
+            "Classifier transfer accuracy (%) [chance]: rows train, columns test"
+        )?;
         let mut head = format!("{:<8}", "train");
         for t in &self.test {
             head += &format!("{:>16}", t.to_uppercase());

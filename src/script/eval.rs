@@ -31,13 +31,24 @@ fn labels(op: &str, d: &Dynamic) -> Result<Vec<usize>> {
                 if v >= 0.0 && v.fract() == 0.0 {
                     Ok(v as usize)
                 } else {
-                    Err(Error::invalid(op, "labels", format!("labels must be integers >= 0, found {v}")))
+                    Err(Error::invalid(
+                        op,
+                        "labels",
+                        format!("labels must be integers >= 0, found {v}"),
+                    ))
                 }
             })
             .collect();
     }
     let arr = d.read_lock::<Array>().ok_or_else(|| {
-        Error::invalid(op, "labels", format!("expected an array of integers or a Tensor, got {}", d.type_name()))
+        Error::invalid(
+            op,
+            "labels",
+            format!(
+                "expected an array of integers or a Tensor, got {}",
+                d.type_name()
+            ),
+        )
     })?;
     arr.iter().map(|x| index(op, "labels", x)).collect()
 }
@@ -51,7 +62,13 @@ fn map_of(stats: &RankStats) -> Map {
     m.insert("r10".into(), Dynamic::from(stats.r10));
     m.insert(
         "ranks".into(),
-        Dynamic::from_array(stats.ranks.iter().map(|&r| Dynamic::from(r as INT)).collect()),
+        Dynamic::from_array(
+            stats
+                .ranks
+                .iter()
+                .map(|&r| Dynamic::from(r as INT))
+                .collect(),
+        ),
     );
     m
 }
@@ -138,7 +155,11 @@ pub mod eval_api {
 
     /// Paired retrieval with every row of the other set as a candidate.
     #[rhai_fn(return_raw)]
-    pub fn ranks(ctx: NativeCallContext, a: ScriptTensor, b: ScriptTensor) -> RhaiResult<PairedRanks> {
+    pub fn ranks(
+        ctx: NativeCallContext,
+        a: ScriptTensor,
+        b: ScriptTensor,
+    ) -> RhaiResult<PairedRanks> {
         ranks_opts(ctx, a, b, Map::new())
     }
 
@@ -187,12 +208,24 @@ pub mod eval_api {
     /// print(t.get("nat", "snd") == 1.0);   // true
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn transfer(ctx: NativeCallContext, features: FeatureSet, opts: Map) -> RhaiResult<TransferTable> {
+    pub fn transfer(
+        ctx: NativeCallContext,
+        features: FeatureSet,
+        opts: Map,
+    ) -> RhaiResult<TransferTable> {
         guard_at(ctx.call_position(), "eval::transfer", || {
             let op = "eval::transfer";
-            let o = Opts::new(op, opts, &["train", "test", "l2", "iters", "holdout", "seed"])?;
+            let o = Opts::new(
+                op,
+                opts,
+                &["train", "test", "l2", "iters", "holdout", "seed"],
+            )?;
             if !o.has("train") {
-                return Err(Error::invalid(op, "train", "name the modality to fit on, e.g. #{ train: \"nat\" }"));
+                return Err(Error::invalid(
+                    op,
+                    "train",
+                    "name the modality to fit on, e.g. #{ train: \"nat\" }",
+                ));
             }
             let d = TransferOpts::default();
             let opts = TransferOpts {
@@ -230,7 +263,10 @@ pub mod eval_api {
                             Error::invalid(
                                 "eval::compare",
                                 k,
-                                format!("expected a RetrievalTable (from eval::retrieval), got {}", v.type_name()),
+                                format!(
+                                    "expected a RetrievalTable (from eval::retrieval), got {}",
+                                    v.type_name()
+                                ),
                             )
                         })
                 })
@@ -316,7 +352,10 @@ pub mod eval_api {
     /// Within-modal mAP per modality (Table 3): `#{ nat: 0.19, … }`.
     #[rhai_fn(global, pure)]
     pub fn within(t: &mut RetrievalTable) -> Map {
-        t.within().into_iter().map(|(m, v)| (m.into(), Dynamic::from(v))).collect()
+        t.within()
+            .into_iter()
+            .map(|(m, v)| (m.into(), Dynamic::from(v)))
+            .collect()
     }
 
     /// Expected mAP of random rankings, averaged over the cross-modal pairs.
@@ -431,7 +470,9 @@ pub mod eval_api {
     pub fn cmp_columns(c: &mut Comparison) -> Array {
         c.columns
             .iter()
-            .map(|(q, t)| Dynamic::from_array(vec![Dynamic::from(q.clone()), Dynamic::from(t.clone())]))
+            .map(|(q, t)| {
+                Dynamic::from_array(vec![Dynamic::from(q.clone()), Dynamic::from(t.clone())])
+            })
             .collect()
     }
 
