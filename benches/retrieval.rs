@@ -24,13 +24,17 @@ fn data(dim: usize) -> (Vec<f32>, Vec<u32>, Vec<u32>) {
     let shifts = draw(MODS * dim);
     let n = MODS * PER_MOD;
     let mut x = draw(n * dim);
+    // The class signal shrinks with D so the separation of cosines is the same at every D
+    // (its dot products grow as D·signal², the noise's as √D).
+    let signal = 0.6 * (128.0 / dim as f32).powf(0.25);
     let (mut labels, mut mods) = (vec![], vec![]);
     for m in 0..MODS {
         for i in 0..PER_MOD {
             let (row, c) = (m * PER_MOD + i, i % CLASSES);
             for k in 0..dim {
-                x[row * dim + k] =
-                    0.6 * centres[c * dim + k] + 0.5 * shifts[m * dim + k] + 1.2 * x[row * dim + k];
+                x[row * dim + k] = signal * centres[c * dim + k]
+                    + 0.5 * shifts[m * dim + k]
+                    + 1.2 * x[row * dim + k];
             }
             labels.push(c as u32);
             mods.push(m as u32);
