@@ -117,9 +117,16 @@ fn table_summaries_follow_the_pairs() {
     assert_eq!(within[1].1, t.get("clp", "clp").unwrap());
     let text = t.to_string();
     println!("{text}\n{}", t.to_markdown());
-    let c = eval::compare(&[("first".into(), t.clone()), ("second-method".into(), t.clone())]).unwrap();
+    let c = eval::compare(&[
+        ("first".into(), t.clone()),
+        ("second-method".into(), t.clone()),
+    ])
+    .unwrap();
     println!("{c}");
-    assert!(text.contains("Query      NAT         CLP         DSC"), "{text}");
+    assert!(
+        text.contains("Query      NAT         CLP         DSC"),
+        "{text}"
+    );
     assert!(
         text.contains("Target     CLP   DSC   NAT   DSC   NAT   CLP      mAP"),
         "{text}"
