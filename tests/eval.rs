@@ -116,7 +116,17 @@ fn table_summaries_follow_the_pairs() {
     );
     assert_eq!(within[1].1, t.get("clp", "clp").unwrap());
     let text = t.to_string();
-    assert!(text.contains("Query   NAT"), "{text}");
+    println!("{text}\n{}", t.to_markdown());
+    let c = eval::compare(&[
+        ("first".into(), t.clone()),
+        ("second-method".into(), t.clone()),
+    ])
+    .unwrap();
+    println!("{c}");
+    assert!(
+        text.contains("Query      NAT         CLP         DSC"),
+        "{text}"
+    );
     assert!(
         text.contains("Target     CLP   DSC   NAT   DSC   NAT   CLP      mAP"),
         "{text}"
@@ -338,4 +348,24 @@ fn rhai_eval_still_runs_code_beside_the_eval_namespace() {
     let mut s = xmodal::script::session::Session::new(None);
     let v = s.eval("eval(\"40 + 2\")").unwrap();
     assert_eq!(v.as_int().unwrap(), 42);
+}
+
+#[test]
+fn every_eval_doc_example_runs() {
+    let engine = xmodal::script::engine(None);
+    let mut ran = 0;
+    for d in xmodal::script::docs::collect(&engine) {
+        if !(d.group == "eval" || d.signatures.iter().any(|s| s.contains("RetrievalTable"))) {
+            continue;
+        }
+        for block in d.doc.split("```rhai").skip(1) {
+            let code = block.split("```").next().unwrap();
+            let mut s = xmodal::script::session::Session::new(None);
+            s.eval(code)
+                .map(drop)
+                .unwrap_or_else(|e| panic!("example of {}:\n{code}\n{e}", d.name));
+            ran += 1;
+        }
+    }
+    assert!(ran >= 6, "only {ran} examples found");
 }

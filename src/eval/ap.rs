@@ -9,39 +9,64 @@
 //! (relevant / all) items scored ≥ s.
 //!
 //! That form needs no sort of the candidates: sort the R relevant scores (R ≪ N in retrieval:
-//! about 10 of 2,050 on CMPlaces), then one pass over the N candidates places each one among
-//! them by binary search. Cost O(N log R + R log R) instead of O(N log N).
+//! about 10 of 2,050 on CMPlaces), then all_ge(s) is a branch-free vectorised count per distinct
+//! relevant score when R < 64, or a binary search per candidate among the relevant scores
+//! otherwise. Cost O(N·min(R, log R)) instead of O(N log N) for a sort.
 
 /// AP of the candidates `scores` whose relevance is `relevant(j)`; `skip` is a candidate index to
 /// leave out (the query itself in within-modal retrieval). `None` when no candidate is relevant
 /// (scikit-learn warns and returns 0 there; a mean over queries should skip such a query).
-pub fn average_precision<T: Copy + Into<f64>>(
+pub fn average_precision<T: Copy + PartialOrd>(
     scores: &[T],
     relevant: impl Fn(usize) -> bool,
     skip: Option<usize>,
 ) -> Option<f64> {
+    ap_with_count(scores, relevant, skip).0
+}
+
+/// [`average_precision`] and the number of relevant candidates R.
+pub fn ap_with_count<T: Copy + PartialOrd>(
+    scores: &[T],
+    relevant: impl Fn(usize) -> bool,
+    skip: Option<usize>,
+) -> (Option<f64>, usize) {
     // Relevant scores, highest first.
-    let mut rel: Vec<f64> = (0..scores.len())
+    let mut rel: Vec<T> = (0..scores.len())
         .filter(|&j| Some(j) != skip && relevant(j))
-        .map(|j| scores[j].into())
+        .map(|j| scores[j])
         .collect();
-    if rel.is_empty() {
-        return None;
-    }
-    rel.sort_unstable_by(|a, b| b.total_cmp(a));
-    // hist[p]: candidates with exactly p relevant scores strictly above them; a candidate
-    // scored x counts toward all_ge(s_i) for every i >= p (those with s_i <= x).
-    let mut hist = vec![0usize; rel.len() + 1];
-    for (j, s) in scores.iter().enumerate() {
-        if Some(j) == skip {
-            continue;
-        }
-        let x: f64 = (*s).into();
-        let p = rel.partition_point(|&r| r > x);
-        hist[p] += 1;
-    }
     let r = rel.len();
+    if r == 0 {
+        return (None, 0);
+    }
+    rel.sort_unstable_by(|a, b| b.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal));
     let mut sum = 0.0;
+    if r < 64 {
+        // Few relevant items (retrieval: ~10 of 2,050): all_ge(s) is a branch-free count over
+        // the candidates that vectorises, once per distinct relevant score.
+        let skipped = |t: T| skip.is_some_and(|k| scores[k] >= t) as usize;
+        let mut i = 0;
+        while i < r {
+            let mut end = i + 1;
+            while end < r && rel[end] == rel[i] {
+                end += 1;
+            }
+            let t = rel[i];
+            let all_ge = scores.iter().map(|x| (*x >= t) as usize).sum::<usize>() - skipped(t);
+            sum += (end - i) as f64 * end as f64 / all_ge as f64;
+            i = end;
+        }
+        return (Some(sum / r as f64), r);
+    }
+    // Many relevant items: place each candidate among them by binary search. hist[p] counts
+    // candidates with p relevant scores strictly above them; such a candidate counts toward
+    // all_ge(s_i) for every i >= p (those with s_i <= its score).
+    let mut hist = vec![0usize; r + 1];
+    for (j, x) in scores.iter().enumerate() {
+        if Some(j) != skip {
+            hist[rel.partition_point(|t| *t > *x)] += 1;
+        }
+    }
     let mut all_ge = 0usize;
     let mut i = 0;
     while i < r {
@@ -56,7 +81,7 @@ pub fn average_precision<T: Copy + Into<f64>>(
         sum += (end - i) as f64 * end as f64 / all_ge as f64;
         i = end;
     }
-    Some(sum / r as f64)
+    (Some(sum / r as f64), r)
 }
 
 /// The expected AP of a uniformly random ranking of `n` items of which `r` are relevant:
@@ -114,6 +139,41 @@ mod tests {
         let v = average_precision(&[0.9f64, 0.8, 0.7], |j| j != 1, Some(0)).unwrap();
         assert!((v - 0.5).abs() < 1e-15);
         assert_eq!(average_precision(&[0.9f64, 0.8], |j| j == 0, Some(0)), None);
+    }
+
+    /// scikit-learn's definition directly: sort, walk the distinct thresholds.
+    fn reference(scores: &[f64], rel: &[bool]) -> f64 {
+        let mut idx: Vec<usize> = (0..scores.len()).collect();
+        idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let total = rel.iter().filter(|&&r| r).count() as f64;
+        let (mut tp, mut seen, mut ap, mut k) = (0.0, 0.0, 0.0, 0);
+        while k < idx.len() {
+            let mut block_tp = 0.0;
+            let s = scores[idx[k]];
+            while k < idx.len() && scores[idx[k]] == s {
+                block_tp += rel[idx[k]] as u8 as f64;
+                seen += 1.0;
+                k += 1;
+            }
+            tp += block_tp;
+            ap += block_tp / total * (tp / seen);
+        }
+        ap
+    }
+
+    #[test]
+    fn both_counting_paths_agree_with_the_definition_on_tied_scores() {
+        use rand::Rng;
+        let mut rng = crate::tensor::create::rng(5);
+        for &(n, p) in &[(50, 0.1), (300, 0.5), (400, 0.9)] {
+            let scores: Vec<f64> = (0..n).map(|_| rng.random_range(0..12) as f64).collect();
+            let rel: Vec<bool> = (0..n).map(|_| rng.random_bool(p)).collect();
+            let want = reference(&scores, &rel);
+            assert!((ap(&scores, &rel) - want).abs() < 1e-12, "n={n} p={p}");
+            let s32: Vec<f32> = scores.iter().map(|&x| x as f32).collect();
+            let got = average_precision(&s32, |j| rel[j], None).unwrap();
+            assert!((got - want).abs() < 1e-12);
+        }
     }
 
     #[test]

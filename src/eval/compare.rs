@@ -119,7 +119,7 @@ impl fmt::Display for Comparison {
         for (q, t) in &self.columns {
             query += &if *q != last {
                 last = q.clone();
-                format!("{:<W$}", q.to_uppercase())
+                format!("{:>W$}", q.to_uppercase())
             } else {
                 " ".repeat(W)
             };

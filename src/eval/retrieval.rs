@@ -13,7 +13,7 @@
 //! in parallel with rayon. Scaling after the product keeps exact ties exact: identical items get
 //! identical scores. A zero-norm item gets score 0.
 
-use super::ap::{average_precision, expected_random_ap_h};
+use super::ap::{ap_with_count, expected_random_ap_h};
 use super::features::{select_rows, FeatureSet};
 use super::table::{PairResult, RetrievalTable};
 use crate::error::{Context, Error, Result};
@@ -191,7 +191,7 @@ pub fn retrieval(f: &FeatureSet, opts: &RetrievalOpts) -> Result<RetrievalTable>
 
 /// APs and chance levels of a batch of score rows (row r holds query `chunk[r]` against all N
 /// grouped items).
-fn score_rows<T: Copy + Into<f64> + Send + Sync>(
+fn score_rows<T: Copy + PartialOrd + Send + Sync>(
     v: &[T],
     chunk: &[usize],
     n: usize,
@@ -208,9 +208,8 @@ fn score_rows<T: Copy + Into<f64> + Send + Sync>(
                     let (o, c) = (g.offset[t], g.count[t]);
                     let skip = (qp >= o && qp < o + c).then(|| qp - o);
                     let lab = &labels[o..o + c];
-                    let ap = average_precision(&row[o..o + c], |j| lab[j] == ql, skip);
+                    let (ap, r) = ap_with_count(&row[o..o + c], |j| lab[j] == ql, skip);
                     let size = c - skip.is_some() as usize;
-                    let r = (0..c).filter(|&j| lab[j] == ql && Some(j) != skip).count();
                     (ap, expected_random_ap_h(size, r, harmonic[size]))
                 })
                 .collect()

@@ -218,7 +218,9 @@ impl fmt::Display for RetrievalTable {
         let mut value = format!("{:<8}", "mAP");
         for q in &self.modalities {
             let group: Vec<&PairResult> = self.cross().filter(|p| &p.query == q).collect();
-            query += &format!("{:<w$}", q.to_uppercase(), w = W * group.len());
+            // The group's name sits over its first target column.
+            query += &format!("{:>W$}", q.to_uppercase());
+            query += &" ".repeat(W * group.len().saturating_sub(1));
             for p in group {
                 target += &format!("{:>W$}", p.target.to_uppercase());
                 value += &format!("{:>W$}", pct(p.map));
