@@ -3,7 +3,10 @@
 
 pub mod convert;
 pub mod docs;
+pub mod loss;
+pub mod nn;
 pub mod options;
+pub mod reg;
 pub mod repl;
 pub mod runner;
 pub mod session;
@@ -37,6 +40,9 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     engine.set_max_call_levels(256);
     tensor::register(&mut engine);
     stats::register(&mut engine);
+    nn::register(&mut engine);
+    loss::register(&mut engine);
+    reg::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier.
