@@ -30,9 +30,14 @@ fn a_net_is_built_run_frozen_saved_and_loaded_from_a_script() {
     );
     let d = run(&src).unwrap();
     assert_eq!(d.as_float().unwrap(), 0.0);
-    let e = run(r#"nn::net(#{ modalities: #{ x: #{ kind: "pixel", arch: "vgg" } }, classes: 2 })"#).unwrap_err();
-    assert!(e.contains("'vgg' is not one of: scene-net-s, alexnet"), "{e}");
-    let e = run(r#"nn::net(#{ modalities: #{ x: #{ kind: "text_vec" } }, classes: 2 })"#).unwrap_err();
+    let e = run(r#"nn::net(#{ modalities: #{ x: #{ kind: "pixel", arch: "vgg" } }, classes: 2 })"#)
+        .unwrap_err();
+    assert!(
+        e.contains("'vgg' is not one of: scene-net-s, alexnet"),
+        "{e}"
+    );
+    let e =
+        run(r#"nn::net(#{ modalities: #{ x: #{ kind: "text_vec" } }, classes: 2 })"#).unwrap_err();
     assert!(e.contains("'dim': required"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -22,10 +22,14 @@ pub mod loss_api {
     ///
     /// ```rhai
     /// let l = loss::cross_entropy(tensor::from([[0.0, 0.0]]), tensor::from([1]));
-    /// assert(abs(l.item() - 0.6931) < 1e-4);
+    /// print(abs(l.item() - 0.6931) < 1e-4);   // true
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn cross_entropy(ctx: NativeCallContext, logits: ScriptTensor, labels: ScriptTensor) -> RhaiResult<ScriptTensor> {
+    pub fn cross_entropy(
+        ctx: NativeCallContext,
+        logits: ScriptTensor,
+        labels: ScriptTensor,
+    ) -> RhaiResult<ScriptTensor> {
         guard_at(ctx.call_position(), "loss::cross_entropy", || {
             objectives::cross_entropy(logits.tensor(), labels.tensor()).map(ScriptTensor::new)
         })
@@ -35,19 +39,33 @@ pub mod loss_api {
     ///
     /// ```rhai
     /// let z = tensor::randn([4, 3]);
-    /// assert(abs(loss::kl_transfer(z, z).item()) < 1e-6);
+    /// print(abs(loss::kl_transfer(z, z).item()) < 1e-6);   // true
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn kl_transfer(ctx: NativeCallContext, student: ScriptTensor, teacher: ScriptTensor) -> RhaiResult<ScriptTensor> {
+    pub fn kl_transfer(
+        ctx: NativeCallContext,
+        student: ScriptTensor,
+        teacher: ScriptTensor,
+    ) -> RhaiResult<ScriptTensor> {
         kl_transfer_opts(ctx, student, teacher, Map::new())
     }
 
     /// KL transfer with options `#{ temperature: 1.0 }` (both distributions softened by T).
     #[rhai_fn(name = "kl_transfer", return_raw)]
-    pub fn kl_transfer_opts(ctx: NativeCallContext, student: ScriptTensor, teacher: ScriptTensor, opts: Map) -> RhaiResult<ScriptTensor> {
+    pub fn kl_transfer_opts(
+        ctx: NativeCallContext,
+        student: ScriptTensor,
+        teacher: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<ScriptTensor> {
         guard_at(ctx.call_position(), "loss::kl_transfer", || {
             let o = Opts::new("loss::kl_transfer", opts, &["temperature"])?;
-            objectives::kl_transfer(student.tensor(), teacher.tensor(), o.f64("temperature", 1.0)?).map(ScriptTensor::new)
+            objectives::kl_transfer(
+                student.tensor(),
+                teacher.tensor(),
+                o.f64("temperature", 1.0)?,
+            )
+            .map(ScriptTensor::new)
         })
     }
 
@@ -57,19 +75,29 @@ pub mod loss_api {
     ///
     /// ```rhai
     /// let x = tensor::randn([4, 8]);
-    /// assert(loss::ranking(x, x * 3.0).item() <= 0.2 * 2.0 * 3.0 + 1e-6);
+    /// print(loss::ranking(x, x * 3.0).item() <= 0.2 * 2.0 * 3.0 + 1e-6);   // true
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn ranking(ctx: NativeCallContext, x: ScriptTensor, y: ScriptTensor) -> RhaiResult<ScriptTensor> {
+    pub fn ranking(
+        ctx: NativeCallContext,
+        x: ScriptTensor,
+        y: ScriptTensor,
+    ) -> RhaiResult<ScriptTensor> {
         ranking_opts(ctx, x, y, Map::new())
     }
 
     /// Ranking loss with options `#{ margin: 0.2 }`.
     #[rhai_fn(name = "ranking", return_raw)]
-    pub fn ranking_opts(ctx: NativeCallContext, x: ScriptTensor, y: ScriptTensor, opts: Map) -> RhaiResult<ScriptTensor> {
+    pub fn ranking_opts(
+        ctx: NativeCallContext,
+        x: ScriptTensor,
+        y: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<ScriptTensor> {
         guard_at(ctx.call_position(), "loss::ranking", || {
             let o = Opts::new("loss::ranking", opts, &["margin"])?;
-            objectives::ranking(x.tensor(), y.tensor(), o.f64("margin", 0.2)?).map(ScriptTensor::new)
+            objectives::ranking(x.tensor(), y.tensor(), o.f64("margin", 0.2)?)
+                .map(ScriptTensor::new)
         })
     }
 
@@ -77,19 +105,29 @@ pub mod loss_api {
     ///
     /// ```rhai
     /// let x = tensor::randn([4, 8]);
-    /// assert(loss::info_nce(x, x).item() < loss::info_nce(x, tensor::randn([4, 8], #{ seed: 5 })).item());
+    /// print(loss::info_nce(x, x).item() < loss::info_nce(x, tensor::randn([4, 8], #{ seed: 5 })).item());   // true
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn info_nce(ctx: NativeCallContext, x: ScriptTensor, y: ScriptTensor) -> RhaiResult<ScriptTensor> {
+    pub fn info_nce(
+        ctx: NativeCallContext,
+        x: ScriptTensor,
+        y: ScriptTensor,
+    ) -> RhaiResult<ScriptTensor> {
         info_nce_opts(ctx, x, y, Map::new())
     }
 
     /// InfoNCE with options `#{ temperature: 0.07 }`.
     #[rhai_fn(name = "info_nce", return_raw)]
-    pub fn info_nce_opts(ctx: NativeCallContext, x: ScriptTensor, y: ScriptTensor, opts: Map) -> RhaiResult<ScriptTensor> {
+    pub fn info_nce_opts(
+        ctx: NativeCallContext,
+        x: ScriptTensor,
+        y: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<ScriptTensor> {
         guard_at(ctx.call_position(), "loss::info_nce", || {
             let o = Opts::new("loss::info_nce", opts, &["temperature"])?;
-            objectives::info_nce(x.tensor(), y.tensor(), o.f64("temperature", 0.07)?).map(ScriptTensor::new)
+            objectives::info_nce(x.tensor(), y.tensor(), o.f64("temperature", 0.07)?)
+                .map(ScriptTensor::new)
         })
     }
 }

@@ -43,21 +43,47 @@ pub fn spec_from_map(op: &str, modality: &str, map: Map) -> Result<EncoderSpec> 
         }
         o.usize(key, 0)
     };
-    Ok(match o.choice("kind", "pixel", &["pixel", "text_vec", "text_tokens", "sound", "features"])?.as_str() {
-        "pixel" => {
-            let a = o.choice("arch", "scene-net-s", &["scene-net-s", "alexnet"])?;
-            EncoderSpec::Pixel { arch: PixelArch::parse(&a).unwrap_or(PixelArch::SceneNetS) }
-        }
-        "text_vec" => EncoderSpec::TextVec { dim: need("dim")? },
-        "text_tokens" => EncoderSpec::TextTokens { vocab: need("vocab")?, max_len: need("max_len")? },
-        "sound" => EncoderSpec::Sound { mels: need("mels")?, frames: need("frames")? },
-        _ => EncoderSpec::Features { dim: need("dim")? },
-    })
+    Ok(
+        match o
+            .choice(
+                "kind",
+                "pixel",
+                &["pixel", "text_vec", "text_tokens", "sound", "features"],
+            )?
+            .as_str()
+        {
+            "pixel" => {
+                let a = o.choice("arch", "scene-net-s", &["scene-net-s", "alexnet"])?;
+                EncoderSpec::Pixel {
+                    arch: PixelArch::parse(&a).unwrap_or(PixelArch::SceneNetS),
+                }
+            }
+            "text_vec" => EncoderSpec::TextVec { dim: need("dim")? },
+            "text_tokens" => EncoderSpec::TextTokens {
+                vocab: need("vocab")?,
+                max_len: need("max_len")?,
+            },
+            "sound" => EncoderSpec::Sound {
+                mels: need("mels")?,
+                frames: need("frames")?,
+            },
+            _ => EncoderSpec::Features { dim: need("dim")? },
+        },
+    )
 }
 
 /// Option keys of `NetConfig`.
-pub const CONFIG_KEYS: [&str; 9] =
-    ["shared_pixel", "dropout", "pool5", "fc6", "fc7", "text_hidden", "text_std", "embed_dim", "seed"];
+pub const CONFIG_KEYS: [&str; 9] = [
+    "shared_pixel",
+    "dropout",
+    "pool5",
+    "fc6",
+    "fc7",
+    "text_hidden",
+    "text_std",
+    "embed_dim",
+    "seed",
+];
 
 /// A `NetConfig` from checked options (defaults as `NetConfig::default()`, seed from `--seed`).
 pub fn config_from_opts(o: &Opts) -> Result<NetConfig> {
@@ -65,7 +91,11 @@ pub fn config_from_opts(o: &Opts) -> Result<NetConfig> {
     Ok(NetConfig {
         shared_pixel: o.bool("shared_pixel", d.shared_pixel)?,
         dropout: o.f64("dropout", d.dropout)?,
-        pool5: if o.has("pool5") { Some(o.usize("pool5", 0)?) } else { None },
+        pool5: if o.has("pool5") {
+            Some(o.usize("pool5", 0)?)
+        } else {
+            None
+        },
         fc6: o.usize("fc6", d.fc6)?,
         fc7: o.usize("fc7", d.fc7)?,
         text_hidden: o.usize("text_hidden", d.text_hidden)?,
@@ -95,7 +125,7 @@ pub mod nn_api {
     /// ```rhai
     /// let net = nn::net(#{ modalities: #{ dsc: #{ kind: "text_vec", dim: 8 } }, classes: 3, pool5: 16, fc6: 8, fc7: 8 });
     /// let a = net.forward("dsc", tensor::randn([2, 8]));
-    /// assert(a.logits.shape == [2, 3]);
+    /// print(a.logits.shape == [2, 3]);   // true
     /// ```
     #[rhai_fn(return_raw)]
     pub fn net(ctx: NativeCallContext, opts: Map) -> RhaiResult<ScriptNet> {
@@ -107,16 +137,33 @@ pub mod nn_api {
             let mods = o
                 .get("modalities")
                 .and_then(|d| d.read_lock::<Map>().map(|m| m.clone()))
-                .ok_or_else(|| Error::invalid(op, "modalities", "required: a map such as #{ nat: #{ kind: \"pixel\" } }"))?;
+                .ok_or_else(|| {
+                    Error::invalid(
+                        op,
+                        "modalities",
+                        "required: a map such as #{ nat: #{ kind: \"pixel\" } }",
+                    )
+                })?;
             let mut specs = vec![];
             for (name, spec) in mods {
                 let m = spec.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
-                    Error::invalid(op, "modalities", format!("modality '{name}' needs a spec map, got {}", spec.type_name()))
+                    Error::invalid(
+                        op,
+                        "modalities",
+                        format!(
+                            "modality '{name}' needs a spec map, got {}",
+                            spec.type_name()
+                        ),
+                    )
                 })?;
                 specs.push((name.to_string(), spec_from_map(op, &name, m)?));
             }
             if !o.has("classes") {
-                return Err(Error::invalid(op, "classes", "required: the number of classes"));
+                return Err(Error::invalid(
+                    op,
+                    "classes",
+                    "required: the number of classes",
+                ));
             }
             let classes = o.usize("classes", 0)?;
             let cfg = config_from_opts(&o)?;
@@ -154,7 +201,7 @@ pub mod nn_api {
     /// ```rhai
     /// let net = nn::net(#{ modalities: #{ f: #{ kind: "features", dim: 4 } }, classes: 2, pool5: 4, fc6: 3, fc7: 3 });
     /// let a = net.forward("f", tensor::randn([5, 4]));
-    /// assert(a.fc7.shape == [5, 3]);
+    /// print(a.fc7.shape == [5, 3]);   // true
     /// ```
     #[rhai_fn(global, pure, return_raw)]
     pub fn forward(net: &mut ScriptNet, modality: &str, x: ScriptTensor) -> RhaiResult<Map> {
@@ -162,7 +209,10 @@ pub mod nn_api {
             let a = net.0.read().unwrap().forward(modality, x.tensor(), false)?;
             let mut m = Map::new();
             for name in crate::nn::Activations::NAMES {
-                m.insert(name.into(), Dynamic::from(ScriptTensor::new(a.get(name).unwrap().clone())));
+                m.insert(
+                    name.into(),
+                    Dynamic::from(ScriptTensor::new(a.get(name).unwrap().clone())),
+                );
             }
             Ok(m)
         })
@@ -177,13 +227,23 @@ pub mod nn_api {
     /// ```
     #[rhai_fn(global, pure, return_raw)]
     pub fn freeze(net: &mut ScriptNet, names: Dynamic) -> RhaiResult<()> {
-        guard("net.freeze", || net.0.write().unwrap().freeze(&names_arg("net.freeze", &names)?))
+        guard("net.freeze", || {
+            net.0
+                .write()
+                .unwrap()
+                .freeze(&names_arg("net.freeze", &names)?)
+        })
     }
 
     /// Make layers or groups trainable again (same names as `freeze`).
     #[rhai_fn(global, pure, return_raw)]
     pub fn unfreeze(net: &mut ScriptNet, names: Dynamic) -> RhaiResult<()> {
-        guard("net.unfreeze", || net.0.write().unwrap().unfreeze(&names_arg("net.unfreeze", &names)?))
+        guard("net.unfreeze", || {
+            net.0
+                .write()
+                .unwrap()
+                .unfreeze(&names_arg("net.unfreeze", &names)?)
+        })
     }
 
     /// Copy every shared-trunk parameter (`shared.*`) from another net with the same trunk sizes.
@@ -213,7 +273,13 @@ pub mod nn_api {
     /// The modality names.
     #[rhai_fn(global, pure, get = "modalities")]
     pub fn modalities(net: &mut ScriptNet) -> rhai::Array {
-        net.0.read().unwrap().modality_names().into_iter().map(Dynamic::from).collect()
+        net.0
+            .read()
+            .unwrap()
+            .modality_names()
+            .into_iter()
+            .map(Dynamic::from)
+            .collect()
     }
 
     /// The number of classes.
@@ -227,7 +293,11 @@ pub mod nn_api {
     pub fn to_string(net: &mut ScriptNet) -> String {
         let n = net.0.read().unwrap();
         let params: usize = n.varmap().all_vars().iter().map(|v| v.elem_count()).sum();
-        format!("Net[{}; {} classes; {params} params]", n.modality_names().join(", "), n.classes())
+        format!(
+            "Net[{}; {} classes; {params} params]",
+            n.modality_names().join(", "),
+            n.classes()
+        )
     }
 
     /// Same as `to_string`.

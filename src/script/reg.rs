@@ -20,7 +20,11 @@ pub struct ScriptPrior {
 
 impl ScriptPrior {
     pub fn new(prior: Prior) -> Self {
-        ScriptPrior { prior, loglik: vec![], converged: true }
+        ScriptPrior {
+            prior,
+            loglik: vec![],
+            converged: true,
+        }
     }
 }
 
@@ -46,16 +50,23 @@ pub mod reg_api {
     ///
     /// ```rhai
     /// let p = reg::fit_gaussian(tensor::randn([200, 4], #{ seed: 1 }), #{ diagonal: true });
-    /// assert(p.nll(tensor::randn([3, 4])).shape == [3]);
+    /// print(p.nll(tensor::randn([3, 4])).shape == [3]);   // true
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn fit_gaussian(ctx: NativeCallContext, features: ScriptTensor, opts: Map) -> RhaiResult<ScriptPrior> {
+    pub fn fit_gaussian(
+        ctx: NativeCallContext,
+        features: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<ScriptPrior> {
         guard_at(ctx.call_position(), "reg::fit_gaussian", || {
             let o = Opts::new("reg::fit_gaussian", opts, &["diagonal", "ridge"])?;
             let d = GaussianOpts::default();
             let g = GaussianPrior::fit(
                 features.tensor(),
-                &GaussianOpts { diagonal: o.bool("diagonal", d.diagonal)?, ridge: o.f64("ridge", d.ridge)? },
+                &GaussianOpts {
+                    diagonal: o.bool("diagonal", d.diagonal)?,
+                    ridge: o.f64("ridge", d.ridge)?,
+                },
             )?;
             Ok(ScriptPrior::new(Prior::Gaussian(g)))
         })
@@ -63,7 +74,10 @@ pub mod reg_api {
 
     /// Fit a Gaussian prior with full covariance and the default ridge.
     #[rhai_fn(name = "fit_gaussian", return_raw)]
-    pub fn fit_gaussian_plain(ctx: NativeCallContext, features: ScriptTensor) -> RhaiResult<ScriptPrior> {
+    pub fn fit_gaussian_plain(
+        ctx: NativeCallContext,
+        features: ScriptTensor,
+    ) -> RhaiResult<ScriptPrior> {
         fit_gaussian(ctx, features, Map::new())
     }
 
@@ -74,12 +88,20 @@ pub mod reg_api {
     ///
     /// ```rhai
     /// let p = reg::fit_gmm(tensor::randn([300, 3], #{ seed: 2 }), #{ k: 2, iters: 10 });
-    /// assert(p.loglik.len() >= 1);
+    /// print(p.loglik.len() >= 1);   // true
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn fit_gmm(ctx: NativeCallContext, features: ScriptTensor, opts: Map) -> RhaiResult<ScriptPrior> {
+    pub fn fit_gmm(
+        ctx: NativeCallContext,
+        features: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<ScriptPrior> {
         guard_at(ctx.call_position(), "reg::fit_gmm", || {
-            let o = Opts::new("reg::fit_gmm", opts, &["k", "iters", "tol", "var_floor", "seed"])?;
+            let o = Opts::new(
+                "reg::fit_gmm",
+                opts,
+                &["k", "iters", "tol", "var_floor", "seed"],
+            )?;
             let d = GmmOpts::default();
             let fit = Gmm::fit(
                 features.tensor(),
@@ -91,7 +113,11 @@ pub mod reg_api {
                     seed: o.seed()?,
                 },
             )?;
-            Ok(ScriptPrior { prior: Prior::Gmm(fit.gmm), loglik: fit.loglik, converged: fit.converged })
+            Ok(ScriptPrior {
+                prior: Prior::Gmm(fit.gmm),
+                loglik: fit.loglik,
+                converged: fit.converged,
+            })
         })
     }
 
@@ -100,14 +126,22 @@ pub mod reg_api {
     ///
     /// ```rhai
     /// let p = reg::gmm(#{ weights: tensor::from([1.0]), means: tensor::zeros([1, 2]), vars: tensor::ones([1, 2]) });
-    /// assert(abs(p.nll(tensor::zeros([1, 2])).item() - 1.8379) < 1e-3);   // log 2π
+    /// print(abs(p.nll(tensor::zeros([1, 2])).item() - 1.8379) < 1e-3);   // true (log 2π)
     /// ```
     #[rhai_fn(return_raw)]
     pub fn gmm(ctx: NativeCallContext, params: Map) -> RhaiResult<ScriptPrior> {
         guard_at(ctx.call_position(), "reg::gmm", || {
             let o = Opts::new("reg::gmm", params, &["weights", "means", "vars"])?;
-            let (w, m, v) = (tensor_opt(&o, "weights")?, tensor_opt(&o, "means")?, tensor_opt(&o, "vars")?);
-            Ok(ScriptPrior::new(Prior::Gmm(Gmm::new(w.tensor(), m.tensor(), v.tensor())?)))
+            let (w, m, v) = (
+                tensor_opt(&o, "weights")?,
+                tensor_opt(&o, "means")?,
+                tensor_opt(&o, "vars")?,
+            );
+            Ok(ScriptPrior::new(Prior::Gmm(Gmm::new(
+                w.tensor(),
+                m.tensor(),
+                v.tensor(),
+            )?)))
         })
     }
 
@@ -123,7 +157,9 @@ pub mod reg_api {
     /// −log Σₖ αₖ N(h; μₖ, σₖ²) for a GMM.
     #[rhai_fn(global, pure, return_raw)]
     pub fn nll(prior: &mut ScriptPrior, h: ScriptTensor) -> RhaiResult<ScriptTensor> {
-        guard("prior.nll", || prior.prior.nll(h.tensor()).map(ScriptTensor::new))
+        guard("prior.nll", || {
+            prior.prior.nll(h.tensor()).map(ScriptTensor::new)
+        })
     }
 
     /// Save as safetensors (`mean`, `whiten` or `weights`, `means`, `vars`).
