@@ -66,3 +66,27 @@ fn losses_and_priors_from_a_script() {
     let e = run("reg::fit_gmm(tensor::randn([10, 2]), #{ kk: 2 })").unwrap_err();
     assert!(e.contains("unknown option 'kk'"), "{e}");
 }
+
+#[test]
+fn every_rhai_example_of_nn_loss_and_reg_runs() {
+    let engine = xmodal::script::engine(None);
+    let mut ran = 0;
+    for f in xmodal::script::docs::collect(&engine) {
+        let ns = f.group.split(' ').next().unwrap_or("");
+        if !["nn", "loss", "reg"].contains(&ns) {
+            continue;
+        }
+        let mut rest = f.doc.as_str();
+        while let Some(start) = rest.find("```rhai") {
+            let body = &rest[start + 7..];
+            let end = body.find("```").expect("unclosed example");
+            let code = &body[..end];
+            if let Err(e) = run(code) {
+                panic!("example of {} failed: {e}\n{code}", f.name);
+            }
+            ran += 1;
+            rest = &body[end + 3..];
+        }
+    }
+    assert!(ran >= 9, "only {ran} examples found");
+}
