@@ -104,8 +104,14 @@ impl candle_nn::var_builder::SimpleBackend for SeededStore<'_> {
         if let Some(v) = self.varmap.data().lock().unwrap().get(name) {
             return Ok(v.as_tensor().clone());
         }
-        let t = if self.source.contains_tensor(name) {
-            let t = self.source.get_unchecked_dtype(name, dtype)?;
+        // A source that claims every name but cannot produce it (candle's `Zeros` builder)
+        // counts as empty: the parameter is drawn.
+        let from_source = if self.source.contains_tensor(name) {
+            self.source.get_unchecked_dtype(name, dtype).ok()
+        } else {
+            None
+        };
+        let t = if let Some(t) = from_source {
             if t.dims() != s.dims() {
                 candle_core::bail!(
                     "tensor '{name}' has shape {:?} in the checkpoint but the architecture needs {:?}",

@@ -177,6 +177,22 @@ impl CrossModalNet {
         })
     }
 
+    /// A fresh net with weights drawn from `cfg.seed`, on `dev` in `dtype`.
+    pub fn fresh(
+        modalities: &[(String, EncoderSpec)],
+        classes: usize,
+        cfg: &NetConfig,
+        dtype: DType,
+        dev: &Device,
+    ) -> Result<Self> {
+        Self::new(
+            modalities,
+            classes,
+            cfg,
+            VarBuilder::from_varmap(&VarMap::new(), dtype, dev),
+        )
+    }
+
     /// Every named activation for a batch of `modality`. `train` applies dropout with masks from
     /// an internal step counter seeded by `cfg.seed` (use `forward_train` to pass the seed).
     pub fn forward(&self, modality: &str, x: &Tensor, train: bool) -> Result<Activations> {
@@ -363,9 +379,10 @@ impl CrossModalNet {
             "  {:<28} {:>18} {:>10}  trainable\n",
             "parameter", "shape", "count"
         );
+        let names = self.param_names();
         let data = self.varmap.data().lock().unwrap();
         let (mut total, mut train) = (0usize, 0usize);
-        for name in self.param_names() {
+        for name in names {
             let v = &data[&name];
             let n = v.elem_count();
             let frozen = self.frozen.contains(&name);

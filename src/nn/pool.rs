@@ -5,6 +5,10 @@
 //!   `max_pool2d_with_stride` only has a backward when k == s; this one is built from strided
 //!   views and a max reduction, so autograd (on any device) routes the gradient to the maximum.
 //!   Max is separable, so rows and columns are pooled in turn: 2k taps instead of k².
+//!   Used for k == s too: candle 0.11.1's `max_pool2d` backward multiplies the upsampled
+//!   gradient by the window mean of the argmax mask (1/k² for a unique maximum) where it should
+//!   divide by the count, so its gradients are k² times too small (the finite-difference test
+//!   `candle_max_pool_backward_is_scaled` in tests/nn.rs shows it).
 //! - `max_pool_time(x, s)` over [n, c, l]: non-overlapping max over s steps (l cut to a multiple).
 //! - `global_max_time(x)` over [n, c, l] → [n, c].
 
@@ -48,9 +52,11 @@ fn pool_dim(x: &Tensor, dim: usize, k: usize, s: usize) -> Result<Tensor> {
 
 /// Max pooling with kernel `k` and stride `s` over [n, c, h, w].
 pub fn max_pool2d(x: &Tensor, k: usize, s: usize) -> Result<Tensor> {
-    if k == s {
-        // candle's kernel is faster and its backward is right when windows do not overlap.
-        return x.max_pool2d(k);
+    let (n, c, h, w) = x.dims4()?;
+    if k == s && h % k == 0 && w % k == 0 {
+        // Non-overlapping windows: one reshape and two max reductions. (candle's own
+        // `max_pool2d` backward scales the gradient by 1/k², see the module docs.)
+        return x.reshape((n, c, h / k, k, w / k, k))?.max(5)?.max(3);
     }
     pool_dim(&pool_dim(x, 2, k, s)?, 3, k, s)
 }

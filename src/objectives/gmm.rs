@@ -170,7 +170,7 @@ impl Gmm {
                 format!("need 1 <= k <= N = {n}, got {}", opts.k),
             ));
         }
-        if !(opts.var_floor > 0.0) {
+        if opts.var_floor.is_nan() || opts.var_floor <= 0.0 {
             return Err(Error::invalid(op, "var_floor", "must be > 0"));
         }
         let x = if crate::tensor::is_float(x.dtype()) {

@@ -7,7 +7,10 @@ pub mod data;
 pub mod docs;
 pub mod eval;
 pub mod net;
+pub mod loss;
+pub mod nn;
 pub mod options;
+pub mod reg;
 pub mod repl;
 pub mod runner;
 pub mod session;
@@ -47,9 +50,10 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     sys::register(&mut engine);
     data::register(&mut engine);
     eval::register(&mut engine);
-    engine.register_type_with_name::<net::ScriptNet>("Net");
-    engine.register_static_module("nn", net::module().into());
     train::register(&mut engine);
+    nn::register(&mut engine);
+    loss::register(&mut engine);
+    reg::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier. `eval` likewise, for the `eval::`

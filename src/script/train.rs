@@ -484,3 +484,34 @@ pub fn penalty_term(
         modalities: o.strings("modalities", &[])?,
     })
 }
+
+/// `reg::penalty`, combined into the `reg::` namespace by `script::reg`.
+#[export_module]
+pub mod reg_penalty {
+    use super::*;
+    use crate::script::reg::ScriptPrior;
+
+    /// A prior as a training term: λ · mean over the batch of −log p(h), with h the activations
+    /// of `layer` ("pool5", "fc6", "fc7") of every modality (CMPlaces Method B, eq. 1–4). Put it
+    /// in a phase's `regularizers`.
+    ///
+    /// ```rhai
+    /// let p = reg::fit_gaussian(tensor::randn([50, 4], #{ seed: 1 }), #{ diagonal: true });
+    /// let t = reg::penalty(p, "fc7", 1e-3);
+    /// assert(t.to_string().contains("fc7"), "the term names its layer");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn penalty(ctx: NativeCallContext, prior: ScriptPrior, layer: &str, lambda: Dynamic) -> RhaiResult<Term> {
+        penalty_with(ctx, prior, layer, lambda, Map::new())
+    }
+
+    /// `reg::penalty(prior, layer, lambda, #{ modalities: [..] })`: only on those modalities
+    /// (all when not given).
+    #[rhai_fn(name = "penalty", return_raw)]
+    pub fn penalty_with(ctx: NativeCallContext, prior: ScriptPrior, layer: &str, lambda: Dynamic, opts: Map) -> RhaiResult<Term> {
+        guard_at(ctx.call_position(), "reg::penalty", || {
+            let l = crate::script::convert::number("reg::penalty", "lambda", &lambda)?;
+            penalty_term(Arc::new(prior.prior.clone()), layer, l, opts)
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Benchmark (not a test): scene-net-s images/s at batch 64 on the CPU, forward and training
+//! step (forward + cross-entropy + backward + SGD step), and GMM EM seconds per iteration for
+//! N = 20,000, D = 1,024, K = 100; each beside its Python peer (PyTorch, scikit-learn) run in the
+//! same invocation when that peer is installed.
+//!
+//! Run: `cargo bench --bench nn` (env `XMODAL_PYTHON` picks the interpreter;
+//! `XMODAL_BENCH_ITERS` the timed steps, default 10).
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{Optimizer, SGD};
+use std::process::Command;
+use std::time::Instant;
+use xmodal::nn::{CrossModalNet, EncoderSpec, NetConfig, PixelArch};
+use xmodal::objectives::{cross_entropy, Gmm, GmmOpts};
+use xmodal::tensor::create::randn;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn timed(iters: usize, mut step: impl FnMut()) -> f64 {
+    for _ in 0..3 {
+        step();
+    }
+    median(
+        (0..iters)
+            .map(|_| {
+                let t = Instant::now();
+                step();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn python() -> String {
+    std::env::var("XMODAL_PYTHON").unwrap_or_else(|_| {
+        if std::path::Path::new("/work/pyvenv/bin/python").exists() {
+            "/work/pyvenv/bin/python".into()
+        } else {
+            "python3".into()
+        }
+    })
+}
+
+/// Run a peer script and return its `key value` lines.
+fn peer(script: &str, args: &[&str]) -> Result<Vec<(String, f64)>, String> {
+    let path = format!("{}/benches/peers/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(python())
+        .arg(&path)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python()))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(err.lines().last().unwrap_or("failed").to_string());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some((it.next()?.to_string(), it.next()?.parse().ok()?))
+        })
+        .collect())
+}
+
+fn main() {
+    let iters: usize = std::env::var("XMODAL_BENCH_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let dev = Device::Cpu;
+    let (b, classes) = (64, 205);
+
+    // scene-net-s, batch 64.
+    let net = CrossModalNet::fresh(
+        &[(
+            "nat".to_string(),
+            EncoderSpec::Pixel {
+                arch: PixelArch::SceneNetS,
+            },
+        )],
+        classes,
+        &NetConfig::default(),
+        DType::F32,
+        &dev,
+    )
+    .unwrap();
+    let x = randn(&[b, 3, 64, 64], 1, 0.0, 1.0, DType::F32, &dev).unwrap();
+    let y = Tensor::from_vec(
+        (0..b as u32)
+            .map(|i| i * 3 % classes as u32)
+            .collect::<Vec<_>>(),
+        b,
+        &dev,
+    )
+    .unwrap();
+    let fwd = timed(iters, || {
+        net.forward("nat", &x, false).unwrap();
+    });
+    let mut sgd = SGD::new(net.trainable_vars(), 0.01).unwrap();
+    let mut step = 0u64;
+    let train = timed(iters, || {
+        step += 1;
+        let a = net.forward_train("nat", &x, step).unwrap();
+        let loss = cross_entropy(&a.logits, &y).unwrap();
+        sgd.backward_step(&loss).unwrap();
+    });
+    println!("scene-net-s, batch {b}, CPU, f32 (median of {iters} steps after 3 warm-ups)");
+    println!(
+        "  xmodal (candle)  forward {:>7.1} img/s   train step {:>7.1} img/s",
+        b as f64 / fwd,
+        b as f64 / train
+    );
+    match peer("scene_net_torch.py", &[&iters.to_string()]) {
+        Ok(kv) => {
+            let get = |k: &str| {
+                kv.iter()
+                    .find(|(n, _)| n == k)
+                    .map(|p| p.1)
+                    .unwrap_or(f64::NAN)
+            };
+            println!(
+                "  PyTorch          forward {:>7.1} img/s   train step {:>7.1} img/s",
+                get("forward_img_s"),
+                get("train_img_s")
+            );
+        }
+        Err(e) => println!("  peer skipped: {e}"),
+    }
+
+    // GMM EM, N 20,000 × D 1,024, K 100: (time of 1 + extra iterations − time of 1) / extra.
+    let (n, d, k, extra) = (20_000usize, 1_024usize, 100usize, 5usize);
+    let centres = randn(&[k, d], 2, 0.0, 1.0, DType::F32, &dev).unwrap();
+    let pick: Vec<u32> = (0..n as u64)
+        .map(|i| (i.wrapping_mul(2654435761) % k as u64) as u32)
+        .collect();
+    let feats = centres
+        .index_select(&Tensor::from_vec(pick, n, &dev).unwrap(), 0)
+        .unwrap()
+        .add(&randn(&[n, d], 3, 0.0, 0.5, DType::F32, &dev).unwrap())
+        .unwrap();
+    let fit = |iters: usize| {
+        let t = Instant::now();
+        let f = Gmm::fit(
+            &feats,
+            &GmmOpts {
+                k,
+                iters,
+                tol: 0.0,
+                var_floor: 1e-6,
+                seed: 0,
+            },
+        )
+        .unwrap();
+        (t.elapsed().as_secs_f64(), f.loglik.len())
+    };
+    let (t1, _) = fit(1);
+    let (t2, done) = fit(1 + extra);
+    println!("GMM EM, N {n} × D {d}, K {k}, diagonal, CPU");
+    println!(
+        "  xmodal (candle, f32)         {:>7.3} s/iteration ({done} iterations run; init {:.2} s)",
+        (t2 - t1) / extra as f64,
+        t1
+    );
+    match peer("gmm_sklearn.py", &[&extra.to_string()]) {
+        Ok(kv) => match kv.iter().find(|(n, _)| n == "em_s_per_iter") {
+            Some((_, v)) => println!("  scikit-learn (f64)           {v:>7.3} s/iteration"),
+            None => println!("  peer skipped: no output"),
+        },
+        Err(e) => println!("  peer skipped: {e}"),
+    }
+}
