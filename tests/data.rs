@@ -69,7 +69,10 @@ fn paired_data_shares_instances_and_splits_by_pair() {
     let unpaired = synthplaces(&opts(2, 6, 1)).unwrap();
     assert_eq!(unpaired.pair_ids("nat").unwrap(), None);
     let (t2, v2) = unpaired.split(2, 9).unwrap();
-    assert_eq!((t2.len_of("snd").unwrap(), v2.len_of("snd").unwrap()), (8, 4));
+    assert_eq!(
+        (t2.len_of("snd").unwrap(), v2.len_of("snd").unwrap()),
+        (8, 4)
+    );
     let mut lab = v2.labels("nat").unwrap();
     lab.sort();
     assert_eq!(lab, vec![0, 0, 1, 1]);
@@ -80,7 +83,14 @@ fn write_folder_then_load_folder_round_trips() {
     let ds = synthplaces(&opts(3, 2, 2)).unwrap();
     let dir = scratch("roundtrip");
     write_folder(&ds, &dir).unwrap();
-    let back = load_folder(&dir, &LoadOptions { image_size: 32, ..LoadOptions::default() }).unwrap();
+    let back = load_folder(
+        &dir,
+        &LoadOptions {
+            image_size: 32,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(back.modalities(), ds.modalities());
     assert_eq!(back.categories(), ds.categories());
     let idx: Vec<usize> = (0..6).collect();
@@ -90,7 +100,11 @@ fn write_folder_then_load_folder_round_trips() {
             flat(&ds.inputs(&m, &idx, &Device::Cpu).unwrap()),
             flat(&back.inputs(&m, &idx, &Device::Cpu).unwrap()),
         );
-        let worst = x.iter().zip(&y).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let worst = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         // PNG is lossless and text exact; WAV quantises to 16 bits (tiny log-mel changes).
         let tol = if m == "snd" { 0.05 } else { 0.0 };
         assert!(worst <= tol, "{m}: {worst}");
@@ -107,11 +121,20 @@ fn small_folder(name: &str) -> PathBuf {
 }
 
 fn err_of(dir: &Path) -> String {
-    load_folder(dir, &LoadOptions::default()).unwrap_err().to_string()
+    load_folder(dir, &LoadOptions::default())
+        .unwrap_err()
+        .to_string()
 }
 
 fn skip_bad(dir: &Path) -> xmodal::data::Dataset {
-    load_folder(dir, &LoadOptions { skip_bad: true, ..LoadOptions::default() }).unwrap()
+    load_folder(
+        dir,
+        &LoadOptions {
+            skip_bad: true,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap()
 }
 
 #[test]
@@ -120,7 +143,10 @@ fn a_corrupt_image_is_named() {
     let bad = dir.join("nat/all/abbey/00001.png");
     std::fs::write(&bad, b"not a png at all").unwrap();
     let e = err_of(&dir);
-    assert!(e.contains(&bad.display().to_string()) && e.contains("cannot decode image"), "{e}");
+    assert!(
+        e.contains(&bad.display().to_string()) && e.contains("cannot decode image"),
+        "{e}"
+    );
     let ds = skip_bad(&dir);
     assert_eq!(ds.len_of("nat").unwrap(), 3);
     assert_eq!(ds.skipped().len(), 1);
@@ -136,7 +162,10 @@ fn an_empty_category_folder_is_named() {
         std::fs::remove_file(f.unwrap().path()).unwrap();
     }
     let e = err_of(&dir);
-    assert!(e.contains(&cat.display().to_string()) && e.contains("empty category folder"), "{e}");
+    assert!(
+        e.contains(&cat.display().to_string()) && e.contains("empty category folder"),
+        "{e}"
+    );
     assert_eq!(skip_bad(&dir).len_of("dsc").unwrap(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -147,7 +176,10 @@ fn a_category_missing_from_one_modality_is_named() {
     let cat = dir.join("snd/all/abbey");
     std::fs::remove_dir_all(&cat).unwrap();
     let e = err_of(&dir);
-    assert!(e.contains(&cat.display().to_string()) && e.contains("missing from modality 'snd'"), "{e}");
+    assert!(
+        e.contains(&cat.display().to_string()) && e.contains("missing from modality 'snd'"),
+        "{e}"
+    );
     let ds = skip_bad(&dir);
     assert_eq!(ds.labels("snd").unwrap(), vec![1, 1]);
     assert_eq!(ds.labels("nat").unwrap(), vec![0, 0, 1, 1]);
@@ -173,7 +205,10 @@ fn an_unsupported_wav_is_named() {
     b.extend(0u32.to_le_bytes());
     std::fs::write(&bad, b).unwrap();
     let e = err_of(&dir);
-    assert!(e.contains(&bad.display().to_string()) && e.contains("unsupported"), "{e}");
+    assert!(
+        e.contains(&bad.display().to_string()) && e.contains("unsupported"),
+        "{e}"
+    );
     assert_eq!(skip_bad(&dir).len_of("snd").unwrap(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -182,36 +217,81 @@ fn an_unsupported_wav_is_named() {
 fn a_mislabelled_list_line_is_named() {
     let dir = small_folder("list");
     let list = dir.join("train.txt");
-    std::fs::write(&list, "nat/all/abbey/00000.png 0\nnat/all/airport_terminal/00002.png 1\n").unwrap();
+    std::fs::write(
+        &list,
+        "nat/all/abbey/00000.png 0\nnat/all/airport_terminal/00002.png 1\n",
+    )
+    .unwrap();
     let ds = load_places_list(&list, None, None, &LoadOptions::default()).unwrap();
     assert_eq!(ds.labels("nat").unwrap(), vec![0, 1]);
     assert_eq!(ds.categories().len(), 205);
     for (text, why) in [
-        ("nat/all/abbey/00000.png zero\n", "line 1: label 'zero' is not"),
-        ("nat/all/abbey/00000.png 0\nnat/all/abbey/00001.png 999\n", "line 2: label 999 is out of range"),
+        (
+            "nat/all/abbey/00000.png zero\n",
+            "line 1: label 'zero' is not",
+        ),
+        (
+            "nat/all/abbey/00000.png 0\nnat/all/abbey/00001.png 999\n",
+            "line 2: label 999 is out of range",
+        ),
         ("justonefield\n", "line 1: expected '<relpath> <label>'"),
     ] {
         std::fs::write(&list, text).unwrap();
-        let e = load_places_list(&list, None, None, &LoadOptions::default()).unwrap_err().to_string();
-        assert!(e.contains(&list.display().to_string()) && e.contains(why), "{e}");
+        let e = load_places_list(&list, None, None, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&list.display().to_string()) && e.contains(why),
+            "{e}"
+        );
     }
-    std::fs::write(&list, "nat/all/abbey/00000.png 0\nnat/all/abbey/nothere.png 0\n").unwrap();
-    let e = load_places_list(&list, None, None, &LoadOptions::default()).unwrap_err().to_string();
+    std::fs::write(
+        &list,
+        "nat/all/abbey/00000.png 0\nnat/all/abbey/nothere.png 0\n",
+    )
+    .unwrap();
+    let e = load_places_list(&list, None, None, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("nothere.png"), "{e}");
-    let ds = load_places_list(&list, None, None, &LoadOptions { skip_bad: true, ..LoadOptions::default() }).unwrap();
+    let ds = load_places_list(
+        &list,
+        None,
+        None,
+        &LoadOptions {
+            skip_bad: true,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!((ds.len(), ds.skipped().len()), (1, 1));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Ridge regression in dual form: A = (K + λI)⁻¹ Y with K = X Xᵀ, scores = K_test A.
-fn ridge_accuracy(xtr: &[Vec<f64>], ytr: &[usize], xte: &[Vec<f64>], yte: &[usize], classes: usize, lambda: f64) -> f64 {
+fn ridge_accuracy(
+    xtr: &[Vec<f64>],
+    ytr: &[usize],
+    xte: &[Vec<f64>],
+    yte: &[usize],
+    classes: usize,
+    lambda: f64,
+) -> f64 {
     let n = xtr.len();
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-    let mut k: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| dot(&xtr[i], &xtr[j])).collect()).collect();
+    let mut k: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| dot(&xtr[i], &xtr[j])).collect())
+        .collect();
     for (i, row) in k.iter_mut().enumerate() {
         row[i] += lambda;
     }
-    let mut a: Vec<Vec<f64>> = (0..n).map(|i| (0..classes).map(|c| if ytr[i] == c { 1.0 } else { 0.0 }).collect()).collect();
+    let mut a: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..classes)
+                .map(|c| if ytr[i] == c { 1.0 } else { 0.0 })
+                .collect()
+        })
+        .collect();
     // Gaussian elimination (K + λI is symmetric positive definite: no pivoting needed).
     for p in 0..n {
         for r in p + 1..n {
@@ -255,13 +335,22 @@ fn a_linear_classifier_on_raw_pixels_does_not_solve_it() {
     let ds = synthplaces(&o).unwrap();
     let (tr, va) = ds.split(10, 1).unwrap();
     let rows = |d: &xmodal::data::Dataset| -> (Vec<Vec<f64>>, Vec<usize>) {
-        let Store::Images { data, .. } = d.store("nat").unwrap() else { panic!() };
-        (data.iter().map(|p| p.iter().map(|&v| v as f64 / 255.0).collect()).collect(), d.labels("nat").unwrap())
+        let Store::Images { data, .. } = d.store("nat").unwrap() else {
+            panic!()
+        };
+        (
+            data.iter()
+                .map(|p| p.iter().map(|&v| v as f64 / 255.0).collect())
+                .collect(),
+            d.labels("nat").unwrap(),
+        )
     };
     let (mut xtr, ytr) = rows(&tr);
     let (mut xte, yte) = rows(&va);
     let dim = xtr[0].len();
-    let mean: Vec<f64> = (0..dim).map(|j| xtr.iter().map(|r| r[j]).sum::<f64>() / xtr.len() as f64).collect();
+    let mean: Vec<f64> = (0..dim)
+        .map(|j| xtr.iter().map(|r| r[j]).sum::<f64>() / xtr.len() as f64)
+        .collect();
     for r in xtr.iter_mut().chain(xte.iter_mut()) {
         r.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
     }
@@ -270,7 +359,10 @@ fn a_linear_classifier_on_raw_pixels_does_not_solve_it() {
         best = best.max(ridge_accuracy(&xtr, &ytr, &xte, &yte, 10, lambda));
     }
     println!("ridge on raw pixels: best validation accuracy {best:.3} (chance 0.100)");
-    assert!(best < 0.45, "raw pixels separate the categories too well: {best}");
+    assert!(
+        best < 0.45,
+        "raw pixels separate the categories too well: {best}"
+    );
 }
 
 #[test]
@@ -280,14 +372,27 @@ fn categories_share_objects_and_descriptions_never_name_them() {
         .iter()
         .map(|n| {
             let c = Category::new(n);
-            (0..objects().len()).filter(|&i| c.weights[i] >= 0.35).collect()
+            (0..objects().len())
+                .filter(|&i| c.weights[i] >= 0.35)
+                .collect()
         })
         .collect();
     for (a, ca) in common.iter().enumerate() {
-        let shares = common.iter().enumerate().any(|(b, cb)| b != a && ca.iter().any(|o| cb.contains(o)));
-        assert!(shares, "{} shares no frequent object with another category", names[a]);
+        let shares = common
+            .iter()
+            .enumerate()
+            .any(|(b, cb)| b != a && ca.iter().any(|o| cb.contains(o)));
+        assert!(
+            shares,
+            "{} shares no frequent object with another category",
+            names[a]
+        );
     }
-    let ds = synthplaces(&SynthOptions { modalities: vec!["dsc".into()], ..opts(20, 10, 4) }).unwrap();
+    let ds = synthplaces(&SynthOptions {
+        modalities: vec!["dsc".into()],
+        ..opts(20, 10, 4)
+    })
+    .unwrap();
     let labels = ds.labels("dsc").unwrap();
     for (i, &l) in labels.iter().enumerate() {
         let text = ds.text("dsc", i).unwrap().to_lowercase();

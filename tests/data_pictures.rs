@@ -15,7 +15,13 @@ fn save(path: &str, w: usize, h: usize, rgb: Vec<u8>) {
 /// A viridis-like ramp from dark blue through green to yellow, t in 0..1.
 fn ramp(t: f32) -> [u8; 3] {
     let t = t.clamp(0.0, 1.0);
-    let stops = [[68.0, 1.0, 84.0], [59.0, 82.0, 139.0], [33.0, 145.0, 140.0], [94.0, 201.0, 98.0], [253.0, 231.0, 37.0]];
+    let stops = [
+        [68.0, 1.0, 84.0],
+        [59.0, 82.0, 139.0],
+        [33.0, 145.0, 140.0],
+        [94.0, 201.0, 98.0],
+        [253.0, 231.0, 37.0],
+    ];
     let x = t * 4.0;
     let i = (x.floor() as usize).min(3);
     let f = x - i as f32;
@@ -26,10 +32,17 @@ fn ramp(t: f32) -> [u8; 3] {
 #[ignore]
 fn render_docs_pictures() {
     let o = SynthOptions {
-        categories: ["bedroom", "kitchen", "coast", "forest_path", "highway", "classroom"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        categories: [
+            "bedroom",
+            "kitchen",
+            "coast",
+            "forest_path",
+            "highway",
+            "classroom",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
         per_category: 6,
         seed: 1,
         ..SynthOptions::default()
@@ -37,7 +50,9 @@ fn render_docs_pictures() {
     let ds = synthplaces(&o).unwrap();
     let gap = 2;
     for m in ["nat", "clp", "ldr", "spt"] {
-        let Store::Images { size, data } = ds.store(m).unwrap() else { panic!() };
+        let Store::Images { size, data } = ds.store(m).unwrap() else {
+            panic!()
+        };
         let side = 6 * size + 7 * gap;
         let mut out = vec![255u8; side * side * 3];
         for (i, img) in data.iter().enumerate() {
@@ -57,7 +72,9 @@ fn render_docs_pictures() {
     let t = ds.inputs("snd", &idx, &candle_core::Device::Cpu).unwrap();
     let (mels, frames) = (t.dims()[1], t.dims()[2]);
     let v: Vec<f32> = t.flatten_all().unwrap().to_vec1().unwrap();
-    let (lo, hi) = v.iter().fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    let (lo, hi) = v
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
     let (w, h) = (6 * frames + 7 * gap, 6 * mels + 7 * gap);
     let mut out = vec![255u8; w * h * 3];
     for i in 0..36 {
@@ -74,5 +91,8 @@ fn render_docs_pictures() {
     for c in 0..6 {
         println!("{}: {}", ds.categories()[c], ds.text("dsc", c * 6).unwrap());
     }
-    println!("snd input range {lo:.2}..{hi:.2}, mean {:.3}", v.iter().sum::<f32>() / v.len() as f32);
+    println!(
+        "snd input range {lo:.2}..{hi:.2}, mean {:.3}",
+        v.iter().sum::<f32>() / v.len() as f32
+    );
 }

@@ -336,13 +336,22 @@ impl Dataset {
     }
 
     /// Word ids [n, max_len] (u32; 0 padding, 1 out of vocabulary) of the descriptions `idx`.
-    pub fn tokens(&self, modality: &str, idx: &[usize], max_len: usize, dev: &Device) -> Result<Tensor> {
+    pub fn tokens(
+        &self,
+        modality: &str,
+        idx: &[usize],
+        max_len: usize,
+        dev: &Device,
+    ) -> Result<Tensor> {
         let m = self.check_idx(modality, idx)?;
         let Store::Texts(d) = &m.store else {
             return Err(Error::invalid(
                 "dataset::tokens",
                 "modality",
-                format!("'{modality}' holds {} samples, not text", m.store.kind().name()),
+                format!(
+                    "'{modality}' holds {} samples, not text",
+                    m.store.kind().name()
+                ),
             ));
         };
         let ids: Vec<u32> = idx
@@ -398,7 +407,10 @@ impl Dataset {
                 name: m.name.clone(),
                 store: m.store.select(k),
                 labels: k.iter().map(|&i| m.labels[i]).collect(),
-                pair_ids: m.pair_ids.as_ref().map(|p| k.iter().map(|&i| p[i]).collect()),
+                pair_ids: m
+                    .pair_ids
+                    .as_ref()
+                    .map(|p| k.iter().map(|&i| p[i]).collect()),
             })
             .collect();
         Dataset::new(self.categories.clone(), mods, split)

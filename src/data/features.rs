@@ -17,7 +17,14 @@ const OP: &str = "data::load_features";
 
 fn ints(path: &Path, what: &str, t: &Tensor, n: usize) -> Result<Vec<usize>> {
     if t.dims() != [n] {
-        return Err(Error::file(OP, path, format!("'{what}' has shape {:?}; expected [{n}] to match the features", t.dims())));
+        return Err(Error::file(
+            OP,
+            path,
+            format!(
+                "'{what}' has shape {:?}; expected [{n}] to match the features",
+                t.dims()
+            ),
+        ));
     }
     to_f64_vec(t)?
         .into_iter()
@@ -25,23 +32,45 @@ fn ints(path: &Path, what: &str, t: &Tensor, n: usize) -> Result<Vec<usize>> {
             if v >= 0.0 && v.fract() == 0.0 {
                 Ok(v as usize)
             } else {
-                Err(Error::file(OP, path, format!("'{what}' holds {v}, not a non-negative integer")))
+                Err(Error::file(
+                    OP,
+                    path,
+                    format!("'{what}' holds {v}, not a non-negative integer"),
+                ))
             }
         })
         .collect()
 }
 
-fn make_modality(path: &Path, name: &str, f: &Tensor, labels: &Tensor, pairs: Option<&Tensor>) -> Result<Modality> {
+fn make_modality(
+    path: &Path,
+    name: &str,
+    f: &Tensor,
+    labels: &Tensor,
+    pairs: Option<&Tensor>,
+) -> Result<Modality> {
     let [n, d] = f.dims() else {
-        return Err(Error::file(OP, path, format!("features of '{name}' have shape {:?}; expected [N, D]", f.dims())));
+        return Err(Error::file(
+            OP,
+            path,
+            format!(
+                "features of '{name}' have shape {:?}; expected [N, D]",
+                f.dims()
+            ),
+        ));
     };
     let (n, d) = (*n, *d);
     let v: Vec<f32> = to_f64_vec(f)?.into_iter().map(|x| x as f32).collect();
     Ok(Modality {
         name: name.to_string(),
-        store: Store::Features { dim: d, data: v.chunks(d.max(1)).take(n).map(Arc::from).collect() },
+        store: Store::Features {
+            dim: d,
+            data: v.chunks(d.max(1)).take(n).map(Arc::from).collect(),
+        },
         labels: ints(path, &format!("{name} labels"), labels, n)?,
-        pair_ids: pairs.map(|p| ints(path, &format!("{name} pair_ids"), p, n)).transpose()?,
+        pair_ids: pairs
+            .map(|p| ints(path, &format!("{name} pair_ids"), p, n))
+            .transpose()?,
     })
 }
 
@@ -52,41 +81,73 @@ fn read_labels(path: &Path) -> Result<Tensor> {
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| l.trim().parse::<usize>().map(|x| x as f64).map_err(|_| Error::file(OP, path, format!("line {}: '{}' is not a label", i + 1, l.trim()))))
+            .map(|(i, l)| {
+                l.trim().parse::<usize>().map(|x| x as f64).map_err(|_| {
+                    Error::file(
+                        OP,
+                        path,
+                        format!("line {}: '{}' is not a label", i + 1, l.trim()),
+                    )
+                })
+            })
             .collect::<Result<_>>()?;
         let n = v.len();
         crate::tensor::create::from_f64(v, &[n], candle_core::DType::F64, &Device::Cpu)
     } else {
         let m = io::load(path, &Device::Cpu)?;
-        m.into_values().next().ok_or_else(|| Error::file(OP, path, "holds no tensor"))
+        m.into_values()
+            .next()
+            .ok_or_else(|| Error::file(OP, path, "holds no tensor"))
     }
 }
 
 /// Load features. `modality` names the single modality of a plain file; `labels` is the label
 /// file for `.npy` features; `categories` the names (default: Places205 when the labels fit).
-pub fn load_features(path: &Path, modality: &str, labels: Option<&Path>, categories: Option<Vec<String>>) -> Result<Dataset> {
+pub fn load_features(
+    path: &Path,
+    modality: &str,
+    labels: Option<&Path>,
+    categories: Option<Vec<String>>,
+) -> Result<Dataset> {
     let map: BTreeMap<String, Tensor> = io::load(path, &Device::Cpu)?;
     let mut mods = vec![];
     if io::format_of(path)? == io::Format::Npy {
-        let lp = labels.map(Path::to_path_buf).unwrap_or_else(|| path.with_file_name("labels.npy"));
+        let lp = labels
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| path.with_file_name("labels.npy"));
         if !lp.exists() {
             return Err(Error::file(OP, &lp, "no label file for the .npy features; give #{ labels: \"path.npy\" or \"path.txt\" }"));
         }
-        let f = map.into_values().next().ok_or_else(|| Error::file(OP, path, "holds no tensor"))?;
+        let f = map
+            .into_values()
+            .next()
+            .ok_or_else(|| Error::file(OP, path, "holds no tensor"))?;
         mods.push(make_modality(&lp, modality, &f, &read_labels(&lp)?, None)?);
     } else if let (Some(f), Some(l)) = (map.get("features"), map.get("labels")) {
         mods.push(make_modality(path, modality, f, l, map.get("pair_ids"))?);
     } else {
         for key in map.keys().filter(|k| k.ends_with(".features")) {
             let m = key.trim_end_matches(".features");
-            let l = map.get(&format!("{m}.labels")).ok_or_else(|| Error::file(OP, path, format!("'{key}' has no '{m}.labels'")))?;
-            mods.push(make_modality(path, m, &map[key], l, map.get(&format!("{m}.pair_ids")))?);
+            let l = map
+                .get(&format!("{m}.labels"))
+                .ok_or_else(|| Error::file(OP, path, format!("'{key}' has no '{m}.labels'")))?;
+            mods.push(make_modality(
+                path,
+                m,
+                &map[key],
+                l,
+                map.get(&format!("{m}.pair_ids")),
+            )?);
         }
         if mods.is_empty() {
             return Err(Error::file(OP, path, format!("no features found: expected 'features' + 'labels' or '<modality>.features' + '<modality>.labels'; keys are: {}", map.keys().cloned().collect::<Vec<_>>().join(", "))));
         }
     }
-    let max = mods.iter().flat_map(|m| m.labels.iter().copied()).max().unwrap_or(0);
+    let max = mods
+        .iter()
+        .flat_map(|m| m.labels.iter().copied())
+        .max()
+        .unwrap_or(0);
     let cats = match categories {
         Some(c) => c,
         None => {

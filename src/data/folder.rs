@@ -53,10 +53,21 @@ fn ext_of(p: &Path) -> String {
 
 fn read_image(path: &Path, size: usize) -> Result<Arc<[u8]>> {
     let img = image::open(path)
-        .map_err(|e| Error::file("data::load_folder", path, format!("cannot decode image: {e}")))?
+        .map_err(|e| {
+            Error::file(
+                "data::load_folder",
+                path,
+                format!("cannot decode image: {e}"),
+            )
+        })?
         .to_rgb8();
     let img = if img.width() as usize != size || img.height() as usize != size {
-        image::imageops::resize(&img, size as u32, size as u32, image::imageops::FilterType::Triangle)
+        image::imageops::resize(
+            &img,
+            size as u32,
+            size as u32,
+            image::imageops::FilterType::Triangle,
+        )
     } else {
         img
     };
@@ -96,7 +107,12 @@ fn entries(dir: &Path, dirs: bool) -> Result<Vec<PathBuf>> {
     let mut v: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir() == dirs)
-        .filter(|p| !p.file_name().and_then(|n| n.to_str()).unwrap_or(".").starts_with('.'))
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(".")
+                .starts_with('.')
+        })
         .collect();
     v.sort();
     Ok(v)
@@ -141,7 +157,11 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
     }
     let mod_dirs = entries(root, true)?;
     if mod_dirs.is_empty() {
-        return Err(Error::file(op, root, "no modality folders (expected ROOT/<modality>/<split>/<category>/<file>)"));
+        return Err(Error::file(
+            op,
+            root,
+            "no modality folders (expected ROOT/<modality>/<split>/<category>/<file>)",
+        ));
     }
     let split = match &o.split {
         Some(s) => s.clone(),
@@ -153,14 +173,23 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
             splits.sort();
             splits.dedup();
             match splits.len() {
-                0 => return Err(Error::file(op, root, "no split folders under the modality folders")),
+                0 => {
+                    return Err(Error::file(
+                        op,
+                        root,
+                        "no split folders under the modality folders",
+                    ))
+                }
                 1 => splits.remove(0),
                 _ if splits.iter().any(|s| s == "train") => "train".into(),
                 _ => {
                     return Err(Error::invalid(
                         op,
                         "split",
-                        format!("several splits ({}); choose one with #{{ split: \"...\" }}", splits.join(", ")),
+                        format!(
+                            "several splits ({}); choose one with #{{ split: \"...\" }}",
+                            splits.join(", ")
+                        ),
                     ))
                 }
             }
@@ -171,9 +200,17 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
     for m in &mod_dirs {
         let d = m.join(&split);
         if !d.is_dir() {
-            return Err(Error::file(op, &d, format!("modality '{}' has no split '{split}'", name(m))));
+            return Err(Error::file(
+                op,
+                &d,
+                format!("modality '{}' has no split '{split}'", name(m)),
+            ));
         }
-        per_mod.push((name(m), d.clone(), entries(&d, true)?.iter().map(|p| name(p)).collect()));
+        per_mod.push((
+            name(m),
+            d.clone(),
+            entries(&d, true)?.iter().map(|p| name(p)).collect(),
+        ));
     }
     let list = root.join("categories.txt");
     let categories: Vec<String> = if list.is_file() {
@@ -195,14 +232,22 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
     for (mi, (mname, dir, cats)) in per_mod.iter().enumerate() {
         for c in cats {
             if !categories.contains(c) {
-                let e = Error::file(op, dir.join(c), format!("category '{c}' is not listed in {}", list.display()));
+                let e = Error::file(
+                    op,
+                    dir.join(c),
+                    format!("category '{c}' is not listed in {}", list.display()),
+                );
                 bad(&mut skipped, o.skip_bad, e, &dir.join(c))?;
             }
         }
         for (label, c) in categories.iter().enumerate() {
             let cdir = dir.join(c);
             if !cdir.is_dir() {
-                let other = per_mod.iter().find(|p| p.2.contains(c)).map(|p| p.0.clone()).unwrap_or_default();
+                let other = per_mod
+                    .iter()
+                    .find(|p| p.2.contains(c))
+                    .map(|p| p.0.clone())
+                    .unwrap_or_default();
                 let e = Error::file(op, &cdir, format!("category '{c}' is missing from modality '{mname}' (it is present in '{other}')"));
                 bad(&mut skipped, o.skip_bad, e, &cdir)?;
                 continue;
@@ -230,7 +275,14 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
                     _ => false,
                 };
                 if !kind_ok {
-                    let e = Error::file(op, f, format!("file type differs from the rest of modality '{}'", per_mod[*mi].0));
+                    let e = Error::file(
+                        op,
+                        f,
+                        format!(
+                            "file type differs from the rest of modality '{}'",
+                            per_mod[*mi].0
+                        ),
+                    );
                     bad(&mut skipped, o.skip_bad, e, f)?;
                     continue;
                 }
@@ -244,21 +296,62 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
     let mut out = vec![];
     for ((samples, labels, pairs), (mname, dir, _)) in mods.into_iter().zip(&per_mod) {
         let store = match samples.first() {
-            None => return Err(Error::file(op, dir, format!("modality '{mname}' has no readable files"))),
+            None => {
+                return Err(Error::file(
+                    op,
+                    dir,
+                    format!("modality '{mname}' has no readable files"),
+                ))
+            }
             Some(Sample::Image(_)) => Store::Images {
                 size: o.image_size,
-                data: samples.into_iter().filter_map(|s| if let Sample::Image(x) = s { Some(x) } else { None }).collect(),
+                data: samples
+                    .into_iter()
+                    .filter_map(|s| {
+                        if let Sample::Image(x) = s {
+                            Some(x)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect(),
             },
             Some(Sample::Text(_)) => Store::Texts(
-                samples.into_iter().filter_map(|s| if let Sample::Text(x) = s { Some(x) } else { None }).collect(),
+                samples
+                    .into_iter()
+                    .filter_map(|s| {
+                        if let Sample::Text(x) = s {
+                            Some(x)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect(),
             ),
             Some(Sample::Sound(_)) => Store::Sounds {
                 len: (o.seconds * audio::RATE as f32).round() as usize,
-                data: samples.into_iter().filter_map(|s| if let Sample::Sound(x) = s { Some(x) } else { None }).collect(),
+                data: samples
+                    .into_iter()
+                    .filter_map(|s| {
+                        if let Sample::Sound(x) = s {
+                            Some(x)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect(),
             },
         };
-        let pair_ids = pairs.iter().all(Option::is_some).then(|| pairs.iter().map(|p| p.unwrap_or(0)).collect());
-        out.push(Modality { name: mname.clone(), store, labels, pair_ids });
+        let pair_ids = pairs
+            .iter()
+            .all(Option::is_some)
+            .then(|| pairs.iter().map(|p| p.unwrap_or(0)).collect());
+        out.push(Modality {
+            name: mname.clone(),
+            store,
+            labels,
+            pair_ids,
+        });
     }
     Ok(Dataset::new(categories, out, &split)?.with_skipped(skipped))
 }
@@ -269,7 +362,8 @@ pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
     let mk = |d: &Path| std::fs::create_dir_all(d).map_err(|e| Error::file(op, d, e));
     mk(root)?;
     let list = root.join("categories.txt");
-    std::fs::write(&list, ds.categories().join("\n") + "\n").map_err(|e| Error::file(op, &list, e))?;
+    std::fs::write(&list, ds.categories().join("\n") + "\n")
+        .map_err(|e| Error::file(op, &list, e))?;
     for m in ds.modalities() {
         let labels = ds.labels(&m)?;
         let pairs = ds.pair_ids(&m)?;
@@ -290,7 +384,11 @@ pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
                 Some(p) => format!("p{:06}_{i:05}.{ext}", p[i]),
                 None => format!("{i:05}.{ext}"),
             };
-            let path = root.join(&m).join(ds.split_name()).join(&ds.categories()[labels[i]]).join(file);
+            let path = root
+                .join(&m)
+                .join(ds.split_name())
+                .join(&ds.categories()[labels[i]])
+                .join(file);
             match store {
                 Store::Images { size, data } => {
                     image::RgbImage::from_raw(*size as u32, *size as u32, data[i].to_vec())
@@ -298,7 +396,8 @@ pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
                         .save(&path)
                         .map_err(|e| Error::file(op, &path, e))
                 }
-                Store::Texts(t) => std::fs::write(&path, format!("{}\n", t[i])).map_err(|e| Error::file(op, &path, e)),
+                Store::Texts(t) => std::fs::write(&path, format!("{}\n", t[i]))
+                    .map_err(|e| Error::file(op, &path, e)),
                 Store::Sounds { data, .. } => audio::write_wav(&path, &data[i], audio::RATE),
                 Store::Features { .. } => unreachable!("rejected above"),
             }
@@ -309,11 +408,23 @@ pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
 
 /// Read a Places205-style list (`<relpath> <label>` per line) of natural images under `root`
 /// (default: the list's folder) as one modality `nat` over `categories` (default Places205).
-pub fn load_places_list(list: &Path, root: Option<&Path>, categories: Option<Vec<String>>, o: &LoadOptions) -> Result<Dataset> {
+pub fn load_places_list(
+    list: &Path,
+    root: Option<&Path>,
+    categories: Option<Vec<String>>,
+    o: &LoadOptions,
+) -> Result<Dataset> {
     let op = "data::load_places_list";
     let text = std::fs::read_to_string(list).map_err(|e| Error::file(op, list, e))?;
-    let root = root.map(Path::to_path_buf).unwrap_or_else(|| list.parent().unwrap_or(Path::new(".")).to_path_buf());
-    let cats = categories.unwrap_or_else(|| crate::assets::places205_categories().iter().map(|s| s.to_string()).collect());
+    let root = root
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| list.parent().unwrap_or(Path::new(".")).to_path_buf());
+    let cats = categories.unwrap_or_else(|| {
+        crate::assets::places205_categories()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    });
     let mut skipped = vec![];
     let mut jobs = vec![];
     for (n, line) in text.lines().enumerate() {
@@ -322,19 +433,38 @@ pub fn load_places_list(list: &Path, root: Option<&Path>, categories: Option<Vec
             continue;
         }
         let parsed = match l.rsplit_once(char::is_whitespace) {
-            None => Err(format!("line {}: expected '<relpath> <label>', got '{l}'", n + 1)),
+            None => Err(format!(
+                "line {}: expected '<relpath> <label>', got '{l}'",
+                n + 1
+            )),
             Some((p, lab)) => match lab.trim().parse::<usize>() {
-                Err(_) => Err(format!("line {}: label '{}' is not a non-negative integer", n + 1, lab.trim())),
-                Ok(v) if v >= cats.len() => Err(format!("line {}: label {v} is out of range ({} categories)", n + 1, cats.len())),
+                Err(_) => Err(format!(
+                    "line {}: label '{}' is not a non-negative integer",
+                    n + 1,
+                    lab.trim()
+                )),
+                Ok(v) if v >= cats.len() => Err(format!(
+                    "line {}: label {v} is out of range ({} categories)",
+                    n + 1,
+                    cats.len()
+                )),
                 Ok(v) => Ok((root.join(p.trim()), v)),
             },
         };
         match parsed {
             Ok(j) => jobs.push(j),
-            Err(reason) => bad(&mut skipped, o.skip_bad, Error::file(op, list, reason.clone()), list)?,
+            Err(reason) => bad(
+                &mut skipped,
+                o.skip_bad,
+                Error::file(op, list, reason.clone()),
+                list,
+            )?,
         }
     }
-    let decoded: Vec<Result<Arc<[u8]>>> = jobs.par_iter().map(|(p, _)| read_image(p, o.image_size)).collect();
+    let decoded: Vec<Result<Arc<[u8]>>> = jobs
+        .par_iter()
+        .map(|(p, _)| read_image(p, o.image_size))
+        .collect();
     let (mut data, mut labels) = (vec![], vec![]);
     for ((p, l), r) in jobs.iter().zip(decoded) {
         match r {
@@ -345,7 +475,19 @@ pub fn load_places_list(list: &Path, root: Option<&Path>, categories: Option<Vec
             Err(e) => bad(&mut skipped, o.skip_bad, e, p)?,
         }
     }
-    let split = list.file_stem().and_then(|s| s.to_str()).unwrap_or("list").to_string();
-    let m = Modality { name: "nat".into(), store: Store::Images { size: o.image_size, data }, labels, pair_ids: None };
+    let split = list
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("list")
+        .to_string();
+    let m = Modality {
+        name: "nat".into(),
+        store: Store::Images {
+            size: o.image_size,
+            data,
+        },
+        labels,
+        pair_ids: None,
+    };
     Ok(Dataset::new(cats, vec![m], &split)?.with_skipped(skipped))
 }

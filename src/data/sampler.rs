@@ -25,7 +25,11 @@ pub struct Batcher {
 impl Batcher {
     pub fn new(n: usize, batch: usize, seed: u64, drop_last: bool) -> Result<Batcher> {
         if batch == 0 {
-            return Err(Error::invalid("data::batcher", "batch", "must be at least 1"));
+            return Err(Error::invalid(
+                "data::batcher",
+                "batch",
+                "must be at least 1",
+            ));
         }
         Ok(Batcher {
             n,
@@ -92,7 +96,11 @@ impl BalancedSampler {
             ));
         }
         if let Some((m, _)) = sizes.iter().find(|(_, n)| *n == 0) {
-            return Err(Error::invalid("data::balanced", "modality", format!("'{m}' has no samples")));
+            return Err(Error::invalid(
+                "data::balanced",
+                "modality",
+                format!("'{m}' has no samples"),
+            ));
         }
         let mut rng = crate::tensor::create::rng(seed);
         let streams = sizes
@@ -207,7 +215,11 @@ mod tests {
 
     #[test]
     fn balanced_batches_hold_every_modality() {
-        let sizes = vec![("a".to_string(), 5), ("b".to_string(), 3), ("c".to_string(), 7)];
+        let sizes = vec![
+            ("a".to_string(), 5),
+            ("b".to_string(), 3),
+            ("c".to_string(), 7),
+        ];
         let mut s = BalancedSampler::new(&sizes, 7, 1).unwrap();
         let mut seen_b = vec![];
         for _ in 0..6 {

@@ -18,7 +18,18 @@ pub fn register(engine: &mut Engine) {
 
 fn synth_opts(map: Map) -> Result<SynthOptions> {
     let op = "data::synthplaces";
-    let o = Opts::new(op, map, &["categories", "per_category", "modalities", "image_size", "paired", "seed"])?;
+    let o = Opts::new(
+        op,
+        map,
+        &[
+            "categories",
+            "per_category",
+            "modalities",
+            "image_size",
+            "paired",
+            "seed",
+        ],
+    )?;
     let def = SynthOptions::default();
     let categories = match o.get("categories") {
         None => def.categories.clone(),
@@ -39,7 +50,11 @@ fn synth_opts(map: Map) -> Result<SynthOptions> {
 fn load_opts(o: &Opts) -> Result<LoadOptions> {
     let def = LoadOptions::default();
     Ok(LoadOptions {
-        split: if o.has("split") { Some(o.string("split", "")?) } else { None },
+        split: if o.has("split") {
+            Some(o.string("split", "")?)
+        } else {
+            None
+        },
         image_size: o.usize("image_size", def.image_size)?,
         seconds: o.f64("seconds", def.seconds as f64)? as f32,
         skip_bad: o.bool("skip_bad", def.skip_bad)?,
@@ -70,13 +85,17 @@ pub mod data_api {
     /// ```
     #[rhai_fn(name = "synthplaces", return_raw)]
     pub fn synthplaces(ctx: NativeCallContext, opts: Map) -> RhaiResult<Dataset> {
-        guard_at(ctx.call_position(), "data::synthplaces", || d::synthplaces(&synth_opts(opts)?))
+        guard_at(ctx.call_position(), "data::synthplaces", || {
+            d::synthplaces(&synth_opts(opts)?)
+        })
     }
 
     /// SynthPlaces with default options (10 categories × 20 samples, six modalities).
     #[rhai_fn(name = "synthplaces", return_raw)]
     pub fn synthplaces0(ctx: NativeCallContext) -> RhaiResult<Dataset> {
-        guard_at(ctx.call_position(), "data::synthplaces", || d::synthplaces(&synth_opts(Map::new())?))
+        guard_at(ctx.call_position(), "data::synthplaces", || {
+            d::synthplaces(&synth_opts(Map::new())?)
+        })
     }
 
     /// Read a folder in the CMPlaces layout `ROOT/<modality>/<split>/<category>/<file>` (png/jpg
@@ -94,7 +113,11 @@ pub mod data_api {
     #[rhai_fn(name = "load_folder", return_raw)]
     pub fn load_folder(ctx: NativeCallContext, path: &str, opts: Map) -> RhaiResult<Dataset> {
         guard_at(ctx.call_position(), "data::load_folder", || {
-            let o = Opts::new("data::load_folder", opts, &["split", "image_size", "seconds", "skip_bad"])?;
+            let o = Opts::new(
+                "data::load_folder",
+                opts,
+                &["split", "image_size", "seconds", "skip_bad"],
+            )?;
             folder::load_folder(Path::new(path), &load_opts(&o)?)
         })
     }
@@ -102,7 +125,9 @@ pub mod data_api {
     /// `load_folder` with default options.
     #[rhai_fn(name = "load_folder", return_raw)]
     pub fn load_folder0(ctx: NativeCallContext, path: &str) -> RhaiResult<Dataset> {
-        guard_at(ctx.call_position(), "data::load_folder", || folder::load_folder(Path::new(path), &LoadOptions::default()))
+        guard_at(ctx.call_position(), "data::load_folder", || {
+            folder::load_folder(Path::new(path), &LoadOptions::default())
+        })
     }
 
     /// Read a Places205 split list (`<relpath> <label>` per line) as natural images (`nat`).
@@ -119,9 +144,22 @@ pub mod data_api {
         guard_at(ctx.call_position(), "data::load_places_list", || {
             let op = "data::load_places_list";
             let o = Opts::new(op, opts, &["root", "categories", "image_size", "skip_bad"])?;
-            let root = if o.has("root") { Some(o.string("root", "")?) } else { None };
-            let cats = if o.has("categories") { Some(o.strings("categories", &[])?) } else { None };
-            folder::load_places_list(Path::new(path), root.as_deref().map(Path::new), cats, &load_opts(&o)?)
+            let root = if o.has("root") {
+                Some(o.string("root", "")?)
+            } else {
+                None
+            };
+            let cats = if o.has("categories") {
+                Some(o.strings("categories", &[])?)
+            } else {
+                None
+            };
+            folder::load_places_list(
+                Path::new(path),
+                root.as_deref().map(Path::new),
+                cats,
+                &load_opts(&o)?,
+            )
         })
     }
 
@@ -146,17 +184,36 @@ pub mod data_api {
     #[rhai_fn(name = "load_features", return_raw)]
     pub fn load_features(ctx: NativeCallContext, path: &str, opts: Map) -> RhaiResult<Dataset> {
         guard_at(ctx.call_position(), "data::load_features", || {
-            let o = Opts::new("data::load_features", opts, &["modality", "labels", "categories"])?;
-            let labels = if o.has("labels") { Some(o.string("labels", "")?) } else { None };
-            let cats = if o.has("categories") { Some(o.strings("categories", &[])?) } else { None };
-            d::features::load_features(Path::new(path), &o.string("modality", "feat")?, labels.as_deref().map(Path::new), cats)
+            let o = Opts::new(
+                "data::load_features",
+                opts,
+                &["modality", "labels", "categories"],
+            )?;
+            let labels = if o.has("labels") {
+                Some(o.string("labels", "")?)
+            } else {
+                None
+            };
+            let cats = if o.has("categories") {
+                Some(o.strings("categories", &[])?)
+            } else {
+                None
+            };
+            d::features::load_features(
+                Path::new(path),
+                &o.string("modality", "feat")?,
+                labels.as_deref().map(Path::new),
+                cats,
+            )
         })
     }
 
     /// `load_features` with default options.
     #[rhai_fn(name = "load_features", return_raw)]
     pub fn load_features0(ctx: NativeCallContext, path: &str) -> RhaiResult<Dataset> {
-        guard_at(ctx.call_position(), "data::load_features", || d::features::load_features(Path::new(path), "feat", None, None))
+        guard_at(ctx.call_position(), "data::load_features", || {
+            d::features::load_features(Path::new(path), "feat", None, None)
+        })
     }
 
     /// The modality names in their fixed order (nat, clp, ldr, spt, dsc, snd, then others).
@@ -192,13 +249,21 @@ pub mod data_api {
     /// The shape of one sample's network input, e.g. [3, 64, 64] for images.
     #[rhai_fn(global, pure, return_raw)]
     pub fn input_shape(ds: &mut Dataset, modality: &str) -> RhaiResult<Array> {
-        guard("input_shape", || Ok(ds.input_shape(modality)?.into_iter().map(|v| Dynamic::from(v as INT)).collect()))
+        guard("input_shape", || {
+            Ok(ds
+                .input_shape(modality)?
+                .into_iter()
+                .map(|v| Dynamic::from(v as INT))
+                .collect())
+        })
     }
 
     /// A dataset with only the given modality or modalities: `ds.only(["nat", "dsc"])`.
     #[rhai_fn(global, pure, return_raw)]
     pub fn only(ds: &mut Dataset, modalities: Dynamic) -> RhaiResult<Dataset> {
-        guard("only", || ds.only(&strings("only", "modalities", &modalities)?))
+        guard("only", || {
+            ds.only(&strings("only", "modalities", &modalities)?)
+        })
     }
 
     /// `[train, val]` with `val_per_category` (10, as CMPlaces) validation samples per category
@@ -220,7 +285,13 @@ pub mod data_api {
     /// The labels of a modality, as an array of integers.
     #[rhai_fn(global, pure, return_raw)]
     pub fn labels(ds: &mut Dataset, modality: &str) -> RhaiResult<Array> {
-        guard("labels", || Ok(ds.labels(modality)?.into_iter().map(|v| Dynamic::from(v as INT)).collect()))
+        guard("labels", || {
+            Ok(ds
+                .labels(modality)?
+                .into_iter()
+                .map(|v| Dynamic::from(v as INT))
+                .collect())
+        })
     }
 
     /// The pair ids of a modality, or () when the data is not paired.
@@ -228,7 +299,9 @@ pub mod data_api {
     pub fn pair_ids(ds: &mut Dataset, modality: &str) -> RhaiResult<Dynamic> {
         guard("pair_ids", || {
             Ok(match ds.pair_ids(modality)? {
-                Some(p) => Dynamic::from_array(p.into_iter().map(|v| Dynamic::from(v as INT)).collect()),
+                Some(p) => {
+                    Dynamic::from_array(p.into_iter().map(|v| Dynamic::from(v as INT)).collect())
+                }
                 None => Dynamic::UNIT,
             })
         })
@@ -265,17 +338,31 @@ pub mod data_api {
     pub fn inputs(ds: &mut Dataset, modality: &str, idx: Array) -> RhaiResult<ScriptTensor> {
         guard("inputs", || {
             let idx = indices("inputs", &idx)?;
-            Ok(ScriptTensor::new(ds.inputs(modality, &idx, &crate::device::default_device()?)?))
+            Ok(ScriptTensor::new(ds.inputs(
+                modality,
+                &idx,
+                &crate::device::default_device()?,
+            )?))
         })
     }
 
     /// Word ids [n, max_len] (u32; 0 padding, 1 out of vocabulary) of descriptions `idx`.
     #[rhai_fn(global, pure, return_raw)]
-    pub fn tokens(ds: &mut Dataset, modality: &str, idx: Array, max_len: INT) -> RhaiResult<ScriptTensor> {
+    pub fn tokens(
+        ds: &mut Dataset,
+        modality: &str,
+        idx: Array,
+        max_len: INT,
+    ) -> RhaiResult<ScriptTensor> {
         guard("tokens", || {
             let idx = indices("tokens", &idx)?;
             let n = index("tokens", "max_len", &Dynamic::from(max_len))?;
-            Ok(ScriptTensor::new(ds.tokens(modality, &idx, n, &crate::device::default_device()?)?))
+            Ok(ScriptTensor::new(ds.tokens(
+                modality,
+                &idx,
+                n,
+                &crate::device::default_device()?,
+            )?))
         })
     }
 
@@ -304,4 +391,3 @@ pub mod data_api {
         ds.to_string()
     }
 }
-

@@ -80,7 +80,11 @@ impl SynthOptions {
     pub fn check(&self) -> Result<()> {
         let op = "data::synthplaces";
         if self.categories.is_empty() {
-            return Err(Error::invalid(op, "categories", "need at least one category"));
+            return Err(Error::invalid(
+                op,
+                "categories",
+                "need at least one category",
+            ));
         }
         if self.per_category == 0 {
             return Err(Error::invalid(op, "per_category", "must be at least 1"));
@@ -93,7 +97,11 @@ impl SynthOptions {
             ));
         }
         if self.modalities.is_empty() {
-            return Err(Error::invalid(op, "modalities", "need at least one modality"));
+            return Err(Error::invalid(
+                op,
+                "modalities",
+                "need at least one modality",
+            ));
         }
         for m in &self.modalities {
             if !ORDER.contains(&m.as_str()) {
@@ -140,7 +148,9 @@ pub fn synthplaces(o: &SynthOptions) -> Result<Dataset> {
                 len: (snd::SECONDS * super::audio::RATE as f32) as usize,
                 data: (0..n)
                     .into_par_iter()
-                    .map(|i| Arc::<[f32]>::from(snd::render(&instance(m, i), &mut render_rng(m, i))))
+                    .map(|i| {
+                        Arc::<[f32]>::from(snd::render(&instance(m, i), &mut render_rng(m, i)))
+                    })
                     .collect(),
             },
             _ => {
@@ -155,7 +165,11 @@ pub fn synthplaces(o: &SynthOptions) -> Result<Dataset> {
                     data: (0..n)
                         .into_par_iter()
                         .map(|i| {
-                            Arc::<[u8]>::from(f(&instance(m, i), o.image_size, &mut render_rng(m, i)))
+                            Arc::<[u8]>::from(f(
+                                &instance(m, i),
+                                o.image_size,
+                                &mut render_rng(m, i),
+                            ))
                         })
                         .collect(),
                 }

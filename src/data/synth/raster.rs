@@ -41,7 +41,12 @@ pub fn inside(prim: Prim, b: [f32; 4], x: f32, y: f32) -> bool {
 /// The pixel range a box covers, clipped to the canvas.
 pub fn pixel_range(b: [f32; 4], size: usize) -> (usize, usize, usize, usize) {
     let c = |v: f32| (v.max(0.0) as usize).min(size);
-    (c(b[0].floor()), c(b[1].floor()), c(b[2].ceil()), c(b[3].ceil()))
+    (
+        c(b[0].floor()),
+        c(b[1].floor()),
+        c(b[2].ceil()),
+        c(b[3].ceil()),
+    )
 }
 
 impl Canvas {
