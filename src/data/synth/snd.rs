@@ -26,9 +26,8 @@ fn tone(
 ) {
     let sr = super::super::audio::RATE as f32;
     let mut ph: Vec<[f32; 4]> = vec![[0.0, 1.0, 1.0, 0.0]; 3];
-    for i in a..b {
-        let k = i - a;
-        if k % 32 == 0 {
+    for (k, o) in out[a..b].iter_mut().enumerate() {
+        if k.is_multiple_of(32) {
             for (h, p) in ph.iter_mut().enumerate() {
                 let w = std::f32::consts::TAU * f * glide(k) * (h + 1) as f32 / sr;
                 let n = (p[0] * p[0] + p[1] * p[1]).sqrt();
@@ -48,7 +47,7 @@ fn tone(
                 s += im / (1 << h) as f32;
             }
         }
-        out[i] += g * s;
+        *o += g * s;
     }
 }
 
@@ -116,11 +115,11 @@ pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
                 let c = 2.0 * rr * (std::f32::consts::TAU * f / sr).cos();
                 let gain = (1.0 - rr) * 2.0;
                 let (mut y1, mut y2) = (0.0_f32, 0.0_f32);
-                for i in a..b {
+                for (k, o) in out[a..b].iter_mut().enumerate() {
                     let yn = noise.next() + c * y1 - rr * rr * y2;
                     y2 = y1;
                     y1 = yn;
-                    out[i] += level * gain * env(i - a) * yn;
+                    *o += level * gain * env(k) * yn;
                 }
             }
             Voice::Chirp(f) => {
