@@ -268,6 +268,7 @@ fn a_mislabelled_list_line_is_named() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[allow(clippy::needless_range_loop)] // Gaussian elimination reads and writes rows by index.
 /// Ridge regression in dual form: A = (K + λI)⁻¹ Y with K = X Xᵀ, scores = K_test A.
 fn ridge_accuracy(
     xtr: &[Vec<f64>],
@@ -435,4 +436,25 @@ fn the_script_api_generates_splits_and_reads_samples() {
     assert_eq!(show[11], "Dataset[all; 2 categories; nat×6, dsc×6, snd×6]");
     let e = s.eval("data::synthplaces(#{ categoris: 3 })").unwrap_err();
     assert!(e.contains("unknown option 'categoris'"), "{e}");
+}
+
+#[test]
+fn every_data_doc_example_runs() {
+    let engine = xmodal::script::engine(None);
+    let docs = xmodal::script::docs::collect(&engine);
+    let mut ran = 0;
+    for f in docs
+        .iter()
+        .filter(|f| f.name.starts_with("data::") || f.group == "data (methods)")
+    {
+        for block in f.doc.split("```rhai").skip(1) {
+            let src = block.split("```").next().unwrap_or("");
+            let mut s = xmodal::script::session::Session::new(None);
+            if let Err(e) = s.eval(src) {
+                panic!("{}: example failed: {e}\n{src}", f.name);
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 5, "only {ran} examples found");
 }

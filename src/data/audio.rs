@@ -120,14 +120,24 @@ pub fn mel_filters(cfg: &MelConfig) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// The log-mel spectrogram, row-major [mels, frames].
+/// The log-mel spectrogram, row-major [mels, frames]. Each filter is applied over its non-zero
+/// bins only (a triangle spans a few bins), which makes this ~10× cheaper than a dense product.
 pub fn log_mel(x: &[f32], cfg: &MelConfig, filters: &[Vec<f32>]) -> Vec<f32> {
+    let spans: Vec<(usize, usize)> = filters
+        .iter()
+        .map(|f| {
+            let lo = f.iter().position(|&v| v > 0.0).unwrap_or(0);
+            let hi = f.iter().rposition(|&v| v > 0.0).map_or(0, |i| i + 1);
+            (lo, hi.max(lo))
+        })
+        .collect();
     let spec = stft_power(x, cfg);
     let frames = spec.len();
     let mut out = vec![0.0; cfg.mels * frames];
     for (t, p) in spec.iter().enumerate() {
         for (m, f) in filters.iter().enumerate() {
-            let e: f32 = f.iter().zip(p).map(|(a, b)| a * b).sum();
+            let (lo, hi) = spans[m];
+            let e: f32 = f[lo..hi].iter().zip(&p[lo..hi]).map(|(a, b)| a * b).sum();
             out[m * frames + t] = (e + 1e-6).ln();
         }
     }

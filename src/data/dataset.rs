@@ -447,8 +447,8 @@ impl Dataset {
         for m in &self.mods {
             let (mut t, mut v) = (vec![], vec![]);
             if let (Some(set), Some(p)) = (&val_pairs, &m.pair_ids) {
-                for i in 0..m.labels.len() {
-                    if set.contains(&p[i]) {
+                for (i, pid) in p.iter().enumerate() {
+                    if set.contains(pid) {
                         v.push(i)
                     } else {
                         t.push(i)

@@ -261,19 +261,20 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
         }
     }
     let decoded: Vec<Result<Sample>> = jobs.par_iter().map(|(_, _, f)| read_sample(f, o)).collect();
-    let mut mods: Vec<(Vec<Sample>, Vec<usize>, Vec<Option<usize>>)> =
-        per_mod.iter().map(|_| (vec![], vec![], vec![])).collect();
+    // Per modality: samples, labels, pair ids.
+    type Parts = (Vec<Sample>, Vec<usize>, Vec<Option<usize>>);
+    let mut mods: Vec<Parts> = per_mod.iter().map(|_| (vec![], vec![], vec![])).collect();
     for ((mi, label, f), r) in jobs.iter().zip(decoded) {
         match r {
             Ok(s) => {
                 let m = &mut mods[*mi];
-                let kind_ok = match (m.0.first(), &s) {
-                    (None, _) => true,
-                    (Some(Sample::Image(_)), Sample::Image(_)) => true,
-                    (Some(Sample::Text(_)), Sample::Text(_)) => true,
-                    (Some(Sample::Sound(_)), Sample::Sound(_)) => true,
-                    _ => false,
-                };
+                let kind_ok = matches!(
+                    (m.0.first(), &s),
+                    (None, _)
+                        | (Some(Sample::Image(_)), Sample::Image(_))
+                        | (Some(Sample::Text(_)), Sample::Text(_))
+                        | (Some(Sample::Sound(_)), Sample::Sound(_))
+                );
                 if !kind_ok {
                     let e = Error::file(
                         op,

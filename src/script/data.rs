@@ -80,8 +80,8 @@ pub mod data_api {
     /// modality, with shared pair ids), `seed` (the run's seed). Same seed, same data.
     /// ```rhai
     /// let ds = data::synthplaces(#{ categories: 3, per_category: 4, modalities: ["nat", "dsc"], seed: 1 });
-    /// assert(ds.len() == 24);
-    /// assert(ds.len("nat") == 12);
+    /// if !(ds.len() == 24) { throw "unexpected result"; }
+    /// if !(ds.len("nat") == 12) { throw "unexpected result"; }
     /// ```
     #[rhai_fn(name = "synthplaces", return_raw)]
     pub fn synthplaces(ctx: NativeCallContext, opts: Map) -> RhaiResult<Dataset> {
@@ -108,7 +108,7 @@ pub mod data_api {
     /// let dir = "target/doc-example-folder";
     /// ds.write_folder(dir);
     /// let back = data::load_folder(dir);
-    /// assert(back.labels("dsc") == ds.labels("dsc"));
+    /// if !(back.labels("dsc") == ds.labels("dsc")) { throw "unexpected result"; }
     /// ```
     #[rhai_fn(name = "load_folder", return_raw)]
     pub fn load_folder(ctx: NativeCallContext, path: &str, opts: Map) -> RhaiResult<Dataset> {
@@ -179,7 +179,7 @@ pub mod data_api {
     /// tensor::save("target/doc-example-feats.safetensors", #{
     ///     features: tensor::randn([4, 3], #{ seed: 1 }), labels: tensor::from([0, 1, 0, 1]) });
     /// let ds = data::load_features("target/doc-example-feats.safetensors", #{ modality: "img" });
-    /// assert(ds.len("img") == 4);
+    /// if !(ds.len("img") == 4) { throw "unexpected result"; }
     /// ```
     #[rhai_fn(name = "load_features", return_raw)]
     pub fn load_features(ctx: NativeCallContext, path: &str, opts: Map) -> RhaiResult<Dataset> {
@@ -271,7 +271,7 @@ pub mod data_api {
     /// ```rhai
     /// let ds = data::synthplaces(#{ categories: 2, per_category: 5, modalities: ["nat"], seed: 1 });
     /// let parts = ds.split(#{ val_per_category: 2, seed: 3 });
-    /// assert(parts[0].len() == 6 && parts[1].len() == 4);
+    /// if !(parts[0].len() == 6 && parts[1].len() == 4) { throw "unexpected result"; }
     /// ```
     #[rhai_fn(global, pure, return_raw)]
     pub fn split(ds: &mut Dataset, opts: Map) -> RhaiResult<Array> {
@@ -317,8 +317,8 @@ pub mod data_api {
     /// tensor (image [3, S, S], sound [mels, frames] log-mel, features [D]).
     /// ```rhai
     /// let ds = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["nat", "dsc"], seed: 1 });
-    /// assert(ds.get("nat", 0).shape == [3, 64, 64]);
-    /// assert(type_of(ds.get("dsc", 0)) == "string");
+    /// if !(ds.get("nat", 0).shape == [3, 64, 64]) { throw "unexpected result"; }
+    /// if !(type_of(ds.get("dsc", 0)) == "string") { throw "unexpected result"; }
     /// ```
     #[rhai_fn(global, pure, return_raw)]
     pub fn get(ds: &mut Dataset, modality: &str, i: INT) -> RhaiResult<Dynamic> {

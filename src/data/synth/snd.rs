@@ -12,27 +12,60 @@ use rand_chacha::ChaCha8Rng;
 /// Length of every synthetic sound, in seconds.
 pub const SECONDS: f32 = 2.0;
 
-/// Add a harmonic tone (partials 1, 2, 3 at 1, ½, ¼) to `out[a..b]`, scaled by `gate(i)`.
-fn tone(out: &mut [f32], a: usize, b: usize, f: f32, level: f32, gate: impl Fn(usize) -> f32) {
+/// Add a harmonic tone (partials 1, 2, 3 at 1, ½, ¼) to `out[a..b]`, scaled by `gate(i)`; the
+/// fundamental is `f · glide(i)` Hz. Each partial is a unit phasor turned by its angular step;
+/// the step is recomputed and the phasor renormalised every 32 samples (cheap, and drift-free).
+fn tone(
+    out: &mut [f32],
+    a: usize,
+    b: usize,
+    f: f32,
+    level: f32,
+    gate: impl Fn(usize) -> f32,
+    glide: impl Fn(usize) -> f32,
+) {
     let sr = super::super::audio::RATE as f32;
-    let mut ph: Vec<(f32, f32, f32, f32, f32)> = (1..=3)
-        .filter(|&h| f * h as f32 * 2.0 < sr)
-        .map(|h| {
-            let w = std::f32::consts::TAU * f * h as f32 / sr;
-            (0.0, 1.0, w.cos(), w.sin(), 1.0 / (1 << (h - 1)) as f32)
-        })
-        .collect();
-    for (i, o) in out.iter_mut().enumerate().take(b).skip(a) {
-        let g = gate(i - a) * level;
+    let mut ph: Vec<[f32; 4]> = vec![[0.0, 1.0, 1.0, 0.0]; 3];
+    for (k, o) in out[a..b].iter_mut().enumerate() {
+        if k.is_multiple_of(32) {
+            for (h, p) in ph.iter_mut().enumerate() {
+                let w = std::f32::consts::TAU * f * glide(k) * (h + 1) as f32 / sr;
+                let n = (p[0] * p[0] + p[1] * p[1]).sqrt();
+                // Partials above Nyquist are silenced by a zero step (the phasor stays put).
+                let w = if w < std::f32::consts::PI { w } else { 0.0 };
+                *p = [p[0] / n, p[1] / n, w.cos(), w.sin()];
+            }
+        }
+        let g = gate(k) * level;
         let mut s = 0.0;
-        for p in ph.iter_mut() {
+        for (h, p) in ph.iter_mut().enumerate() {
             // (re, im) · e^{iw}: the phasor turns by w per sample.
-            let (re, im) = (p.0 * p.2 - p.1 * p.3, p.0 * p.3 + p.1 * p.2);
-            p.0 = re;
-            p.1 = im;
-            s += im * p.4;
+            let (re, im) = (p[0] * p[2] - p[1] * p[3], p[0] * p[3] + p[1] * p[2]);
+            p[0] = re;
+            p[1] = im;
+            if p[3] != 0.0 {
+                s += im / (1 << h) as f32;
+            }
         }
         *o += g * s;
+    }
+}
+
+/// White noise in [-1, 1): xorshift64*, seeded from the sample's generator. ChaCha per audio
+/// sample would cost more than all the oscillators together.
+struct Noise(u64);
+
+impl Noise {
+    fn new(r: &mut ChaCha8Rng) -> Noise {
+        Noise(r.random::<u64>() | 1)
+    }
+
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let v = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40;
+        v as f32 / (1u64 << 23) as f32 - 1.0
     }
 }
 
@@ -55,8 +88,9 @@ pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
         Setting::Water => (0.05, 0.97),
     };
     let mut y = 0.0_f32;
+    let mut noise = Noise::new(r);
     for o in out.iter_mut() {
-        y = pole * y + (1.0 - pole) * r.random_range(-1.0..1.0_f32);
+        y = pole * y + (1.0 - pole) * noise.next();
         *o = y * rumble * 10.0;
     }
     for obj in &inst.objects {
@@ -68,16 +102,11 @@ pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
         let pitch = r.random_range(0.96..1.04_f32);
         let env = envelope(len);
         match voice(obj.ty) {
-            Voice::Tone(f) => tone(&mut out, a, b, f * pitch, level, env),
+            Voice::Tone(f) => tone(&mut out, a, b, f * pitch, level, env, |_| 1.0),
             Voice::Pulse(f, rate) => {
-                let period = sr / rate;
-                tone(&mut out, a, b, f * pitch, level, move |i| {
-                    if (i as f32 % period) < 0.4 * period {
-                        env(i)
-                    } else {
-                        0.0
-                    }
-                })
+                let (period, on) = ((sr / rate) as usize, (0.4 * sr / rate) as usize);
+                let gate = move |i: usize| if i % period < on { env(i) } else { 0.0 };
+                tone(&mut out, a, b, f * pitch, level, gate, |_| 1.0)
             }
             Voice::Noise(f) => {
                 // Two-pole resonator, bandwidth f/3: y = x + 2R cos(w) y1 − R² y2.
@@ -86,25 +115,17 @@ pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
                 let c = 2.0 * rr * (std::f32::consts::TAU * f / sr).cos();
                 let gain = (1.0 - rr) * 2.0;
                 let (mut y1, mut y2) = (0.0_f32, 0.0_f32);
-                for i in a..b {
-                    let yn = r.random_range(-1.0..1.0_f32) + c * y1 - rr * rr * y2;
+                for (k, o) in out[a..b].iter_mut().enumerate() {
+                    let yn = noise.next() + c * y1 - rr * rr * y2;
                     y2 = y1;
                     y1 = yn;
-                    out[i] += level * gain * env(i - a) * yn;
+                    *o += level * gain * env(k) * yn;
                 }
             }
             Voice::Chirp(f) => {
-                // Glide f → 2f once per second: phase is the integral of the frequency.
-                let f = f * pitch;
-                let mut phase = 0.0_f32;
-                for i in a..b {
-                    let t = ((i - a) as f32 / sr).fract();
-                    phase += std::f32::consts::TAU * f * (1.0 + t) / sr;
-                    if phase > std::f32::consts::TAU {
-                        phase -= std::f32::consts::TAU;
-                    }
-                    out[i] += level * env(i - a) * phase.sin();
-                }
+                // Glide f → 2f once per second.
+                let glide = move |i: usize| 1.0 + (i as f32 / sr).fract();
+                tone(&mut out, a, b, f * pitch, level, env, glide)
             }
         }
     }
