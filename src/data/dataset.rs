@@ -310,9 +310,18 @@ impl Dataset {
                     out
                 })
                 .collect(),
+            // Scaled to unit norm × √D, so entries have unit variance like the normalised
+            // pixels: averaged word vectors are otherwise ~20× smaller than image inputs, and
+            // the text MLP then feeds the shared layers activations too small to learn from.
             Store::Texts(d) => idx
                 .par_iter()
-                .map(|&i| text::description_vector(&d[i]))
+                .map(|&i| {
+                    let mut v = text::description_vector(&d[i]);
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+                    let scale = (v.len() as f32).sqrt() / norm;
+                    v.iter_mut().for_each(|x| *x *= scale);
+                    v
+                })
                 .collect(),
             Store::Sounds { data, .. } => {
                 let cfg = MelConfig::default();

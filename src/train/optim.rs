@@ -122,7 +122,8 @@ impl Optimizer {
                             } else {
                                 buf.clone()
                             };
-                            self.first.insert(name.clone(), buf);
+                            // Detached: a buffer that kept its graph would chain every past step's gradients.
+                            self.first.insert(name.clone(), buf.detach());
                         }
                         (w - (d * lr).op("sgd")?).op("sgd")?
                     }
@@ -150,8 +151,8 @@ impl Optimizer {
                         let v_hat = (&v / (1.0 - beta2.powi(t))).op("adamw")?;
                         let upd = (m_hat / (v_hat.sqrt().op("adamw")? + *eps).op("adamw")?)
                             .op("adamw")?;
-                        self.first.insert(name.clone(), m);
-                        self.second.insert(name.clone(), v);
+                        self.first.insert(name.clone(), m.detach());
+                        self.second.insert(name.clone(), v.detach());
                         (decayed - (upd * lr).op("adamw")?).op("adamw")?
                     }
                 };
