@@ -286,19 +286,19 @@ pub mod eval_api {
     }
 
     /// Modality names in first-seen order.
-    #[rhai_fn(global, pure, get = "modalities")]
+    #[rhai_fn(global, pure, name = "modalities", get = "modalities")]
     pub fn fs_modalities(f: &mut FeatureSet) -> Array {
         f.modality_names().into_iter().map(Dynamic::from).collect()
     }
 
     /// The N×D features.
-    #[rhai_fn(global, pure, get = "x")]
+    #[rhai_fn(global, pure, name = "x", get = "x")]
     pub fn fs_x(f: &mut FeatureSet) -> ScriptTensor {
         ScriptTensor::new(f.x.clone())
     }
 
     /// The labels, one per row.
-    #[rhai_fn(global, pure, get = "labels")]
+    #[rhai_fn(global, pure, name = "labels", get = "labels")]
     pub fn fs_labels(f: &mut FeatureSet) -> Array {
         f.labels.iter().map(|&l| Dynamic::from(l as INT)).collect()
     }
@@ -404,13 +404,13 @@ pub mod eval_api {
     // ---------------------------------------------------------------- PairedRanks
 
     /// Ranks with queries from `a`: `#{ median_rank, mean_rank, r1, r5, r10, ranks }`.
-    #[rhai_fn(global, pure, get = "a_to_b")]
+    #[rhai_fn(global, pure, name = "a_to_b", get = "a_to_b")]
     pub fn a_to_b(r: &mut PairedRanks) -> Map {
         map_of(&r.a_to_b)
     }
 
     /// Ranks with queries from `b`.
-    #[rhai_fn(global, pure, get = "b_to_a")]
+    #[rhai_fn(global, pure, name = "b_to_a", get = "b_to_a")]
     pub fn b_to_a(r: &mut PairedRanks) -> Map {
         map_of(&r.b_to_a)
     }
@@ -436,7 +436,7 @@ pub mod eval_api {
     }
 
     /// Accuracies as an array of rows (train) of columns (test).
-    #[rhai_fn(global, pure, get = "accuracy")]
+    #[rhai_fn(global, pure, name = "accuracy", get = "accuracy")]
     pub fn transfer_accuracy(t: &mut TransferTable) -> Array {
         matrix(&t.accuracy)
     }
@@ -462,13 +462,13 @@ pub mod eval_api {
     // ---------------------------------------------------------------- Comparison
 
     /// Method names, one per row.
-    #[rhai_fn(global, pure, get = "methods")]
+    #[rhai_fn(global, pure, name = "methods", get = "methods")]
     pub fn cmp_methods(c: &mut Comparison) -> Array {
         c.methods.iter().cloned().map(Dynamic::from).collect()
     }
 
     /// Cross-modal columns as `[query, target]` pairs.
-    #[rhai_fn(global, pure, get = "columns")]
+    #[rhai_fn(global, pure, name = "columns", get = "columns")]
     pub fn cmp_columns(c: &mut Comparison) -> Array {
         c.columns
             .iter()
@@ -479,7 +479,7 @@ pub mod eval_api {
     }
 
     /// Cross-modal mAPs: one row per method, one column per `columns` entry.
-    #[rhai_fn(global, pure, get = "values")]
+    #[rhai_fn(global, pure, name = "values", get = "values")]
     pub fn cmp_values(c: &mut Comparison) -> Array {
         matrix(&c.cross)
     }

@@ -266,7 +266,7 @@ pub mod nn_api {
     }
 
     /// The modality names.
-    #[rhai_fn(global, pure, get = "modalities")]
+    #[rhai_fn(global, pure, name = "modalities", get = "modalities")]
     pub fn modalities(net: &mut ScriptNet) -> rhai::Array {
         net.0
             .read()
@@ -278,7 +278,7 @@ pub mod nn_api {
     }
 
     /// The number of classes.
-    #[rhai_fn(global, pure, get = "classes")]
+    #[rhai_fn(global, pure, name = "classes", get = "classes")]
     pub fn classes(net: &mut ScriptNet) -> INT {
         net.0.read().unwrap().classes() as INT
     }

@@ -172,13 +172,13 @@ pub mod reg_api {
     }
 
     /// Mean log-likelihood per EM iteration (empty unless fitted by `reg::fit_gmm`).
-    #[rhai_fn(global, pure, get = "loglik")]
+    #[rhai_fn(global, pure, name = "loglik", get = "loglik")]
     pub fn loglik(prior: &mut ScriptPrior) -> Array {
         prior.loglik.iter().map(|&v| Dynamic::from(v)).collect()
     }
 
     /// Whether EM met its tolerance.
-    #[rhai_fn(global, pure, get = "converged")]
+    #[rhai_fn(global, pure, name = "converged", get = "converged")]
     pub fn converged(prior: &mut ScriptPrior) -> bool {
         prior.converged
     }
