@@ -214,6 +214,49 @@ pub mod eval_extra {
     /// let b = eval::features(tensor::zeros([1, 3]), [1], ["dsc"]);
     /// assert(eval::concat([a, b]).len() == 3, "three rows");
     /// ```
+    /// `eval::compare` with the rows in a chosen order: a list of `[name, table]` pairs (a map
+    /// would sort the methods by name).
+    ///
+    /// ```rhai
+    /// let f = eval::features(tensor::randn([20, 4], #{ seed: 1 }), (0..20).map(|i| i % 2), (0..20).map(|i| if i < 10 { "nat" } else { "dsc" }));
+    /// let t = eval::retrieval(f, #{ queries: "all" });
+    /// let c = eval::compare([["Z first", t], ["A second", t]]);
+    /// assert(c.methods()[0] == "Z first", "order kept");
+    /// ```
+    #[rhai_fn(name = "compare", return_raw)]
+    pub fn compare_ordered(
+        ctx: NativeCallContext,
+        rows: rhai::Array,
+    ) -> RhaiResult<crate::eval::Comparison> {
+        guard_at(ctx.call_position(), "eval::compare", || {
+            let named: Vec<(String, crate::eval::RetrievalTable)> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let pair = r
+                        .read_lock::<rhai::Array>()
+                        .filter(|a| a.len() == 2)
+                        .map(|a| a.clone());
+                    let bad = || {
+                        Error::invalid(
+                            "eval::compare",
+                            "rows",
+                            format!("row {i} must be [name, RetrievalTable]"),
+                        )
+                    };
+                    let pair = pair.ok_or_else(bad)?;
+                    let name = pair[0].clone().into_string().map_err(|_| bad())?;
+                    let table = pair[1]
+                        .read_lock::<crate::eval::RetrievalTable>()
+                        .map(|t| t.clone())
+                        .ok_or_else(bad)?;
+                    Ok((name, table))
+                })
+                .collect::<Result<_>>()?;
+            crate::eval::compare(&named)
+        })
+    }
+
     #[rhai_fn(return_raw)]
     pub fn concat(ctx: NativeCallContext, parts: rhai::Array) -> RhaiResult<FeatureSet> {
         guard_at(ctx.call_position(), "eval::concat", || {

@@ -7,7 +7,10 @@ use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Shared};
 use std::path::PathBuf;
 
 /// The embedded Rhai library: (name, source).
-pub const FILES: &[(&str, &str)] = &[("prelude", include_str!("../../stdlib/prelude.rhai"))];
+pub const FILES: &[(&str, &str)] = &[
+    ("methods", include_str!("../../stdlib/methods.rhai")),
+    ("prelude", include_str!("../../stdlib/prelude.rhai")),
+];
 
 /// Resolves `xmodal/NAME` imports.
 pub struct StdlibResolver;

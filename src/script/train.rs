@@ -501,14 +501,25 @@ pub mod reg_penalty {
     /// assert(t.to_string().contains("fc7"), "the term names its layer");
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn penalty(ctx: NativeCallContext, prior: ScriptPrior, layer: &str, lambda: Dynamic) -> RhaiResult<Term> {
+    pub fn penalty(
+        ctx: NativeCallContext,
+        prior: ScriptPrior,
+        layer: &str,
+        lambda: Dynamic,
+    ) -> RhaiResult<Term> {
         penalty_with(ctx, prior, layer, lambda, Map::new())
     }
 
     /// `reg::penalty(prior, layer, lambda, #{ modalities: [..] })`: only on those modalities
     /// (all when not given).
     #[rhai_fn(name = "penalty", return_raw)]
-    pub fn penalty_with(ctx: NativeCallContext, prior: ScriptPrior, layer: &str, lambda: Dynamic, opts: Map) -> RhaiResult<Term> {
+    pub fn penalty_with(
+        ctx: NativeCallContext,
+        prior: ScriptPrior,
+        layer: &str,
+        lambda: Dynamic,
+        opts: Map,
+    ) -> RhaiResult<Term> {
         guard_at(ctx.call_position(), "reg::penalty", || {
             let l = crate::script::convert::number("reg::penalty", "lambda", &lambda)?;
             penalty_term(Arc::new(prior.prior.clone()), layer, l, opts)
