@@ -9,5 +9,6 @@ pub mod error;
 pub mod interrupt;
 pub mod script;
 pub mod tensor;
+pub mod viz;
 
 pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Charts (placeholder module list filled below).
