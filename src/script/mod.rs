@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod docs;
 pub mod options;
+pub mod plot;
 pub mod repl;
 pub mod runner;
 pub mod session;
@@ -12,6 +13,7 @@ pub mod stdlib;
 pub mod syntax;
 pub mod tensor;
 pub mod value;
+pub mod viz;
 
 use rhai::Engine;
 use std::path::PathBuf;
@@ -37,6 +39,8 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     engine.set_max_call_levels(256);
     tensor::register(&mut engine);
     stats::register(&mut engine);
+    viz::register(&mut engine);
+    plot::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier.

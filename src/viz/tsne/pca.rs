@@ -34,22 +34,23 @@ pub fn pca_init(x: &[f32], n: usize, d: usize, dims: usize, seed: u64) -> Vec<f6
                     .par_chunks(d)
                     .map(|row| row.iter().zip(axis).map(|(a, b)| a * b).sum())
                     .collect();
-                xc.par_chunks(d)
-                    .zip(proj.par_iter())
-                    .fold(
-                        || vec![0.0; d],
-                        |mut acc, (row, &p)| {
+                // Fixed blocks summed in order: a rayon reduce would change the rounding from
+                // run to run, and with it the embedding.
+                let parts: Vec<Vec<f64>> = xc
+                    .par_chunks(d * 256)
+                    .zip(proj.par_chunks(256))
+                    .map(|(rows, ps)| {
+                        let mut acc = vec![0.0; d];
+                        for (row, &p) in rows.chunks(d).zip(ps) {
                             acc.iter_mut().zip(row).for_each(|(a, &x)| *a += x * p);
-                            acc
-                        },
-                    )
-                    .reduce(
-                        || vec![0.0; d],
-                        |mut a, b| {
-                            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                            a
-                        },
-                    )
+                        }
+                        acc
+                    })
+                    .collect();
+                parts.into_iter().fold(vec![0.0; d], |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                })
             })
             .collect();
         orthonormalise(&mut v);
