@@ -54,8 +54,17 @@ fn peer(data: &[f32], n: usize, d: usize, method: &str) -> Result<(f64, Vec<f64>
     let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(&inp, bytes).map_err(|e| e.to_string())?;
     let o = Command::new(python())
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers/tsne_opentsne.py"))
-        .args([inp.to_str().unwrap(), &n.to_string(), &d.to_string(), method, out.to_str().unwrap()])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/peers/tsne_opentsne.py"
+        ))
+        .args([
+            inp.to_str().unwrap(),
+            &n.to_string(),
+            &d.to_string(),
+            method,
+            out.to_str().unwrap(),
+        ])
         .output()
         .map_err(|e| format!("cannot run {}: {e}", python()))?;
     if !o.status.success() {
@@ -77,23 +86,44 @@ fn peer(data: &[f32], n: usize, d: usize, method: &str) -> Result<(f64, Vec<f64>
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let sizes = if args.is_empty() { vec![2000, 5000, 10000] } else { args };
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if args.is_empty() {
+        vec![2000, 5000, 10000]
+    } else {
+        args
+    };
     let d = 50;
     println!("t-SNE, 10-cluster Gaussian mixture, D = {d}, perplexity 30, 750 iterations, {} rayon threads", rayon::current_num_threads());
-    println!("{:>6} {:<22} {:>9} {:>8} {:>8}", "N", "tool", "seconds", "KL", "10-NN");
+    println!(
+        "{:>6} {:<22} {:>9} {:>8} {:>8}",
+        "N", "tool", "seconds", "KL", "10-NN"
+    );
     for n in sizes {
         let data = mixture(n, d, 42);
         let nn_x = knn::knn(&data, n, d, 90).unwrap();
         let p = affinity::joint(&nn_x, 30.0);
         let nn10 = knn::Knn {
             k: 10,
-            index: nn_x.index.chunks(90).flat_map(|r| r[..10].to_vec()).collect(),
-            dist: nn_x.dist.chunks(90).flat_map(|r| r[..10].to_vec()).collect(),
+            index: nn_x
+                .index
+                .chunks(90)
+                .flat_map(|r| r[..10].to_vec())
+                .collect(),
+            dist: nn_x
+                .dist
+                .chunks(90)
+                .flat_map(|r| r[..10].to_vec())
+                .collect(),
         };
         let x = Tensor::from_slice(&data, (n, d), &Device::Cpu).unwrap();
         for method in [Method::Fft, Method::BarnesHut] {
-            let cfg = TsneConfig { method, ..TsneConfig::default() };
+            let cfg = TsneConfig {
+                method,
+                ..TsneConfig::default()
+            };
             let t0 = Instant::now();
             let r = tsne(&x, &cfg, None).unwrap();
             let secs = t0.elapsed().as_secs_f64();
@@ -107,13 +137,19 @@ fn main() {
                 .map(f64::from)
                 .collect();
             let (kl, pres) = score(&p, &nn10, &y);
-            println!("{n:>6} {:<22} {secs:>9.2} {kl:>8.4} {pres:>8.4}", format!("xmodal {}", method.name()));
+            println!(
+                "{n:>6} {:<22} {secs:>9.2} {kl:>8.4} {pres:>8.4}",
+                format!("xmodal {}", method.name())
+            );
         }
         for method in ["fft", "bh"] {
             match peer(&data, n, d, method) {
                 Ok((secs, y)) => {
                     let (kl, pres) = score(&p, &nn10, &y);
-                    println!("{n:>6} {:<22} {secs:>9.2} {kl:>8.4} {pres:>8.4}", format!("openTSNE {method}"));
+                    println!(
+                        "{n:>6} {:<22} {secs:>9.2} {kl:>8.4} {pres:>8.4}",
+                        format!("openTSNE {method}")
+                    );
                 }
                 Err(e) => println!("{n:>6} openTSNE {method}: peer skipped: {e}"),
             }

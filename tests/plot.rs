@@ -17,7 +17,12 @@ fn check_png(path: &PathBuf, size: (u32, u32), colours: usize) {
     let img = image::open(path).unwrap().to_rgb8();
     assert_eq!(img.dimensions(), size, "{}", path.display());
     let distinct: HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
-    assert!(distinct.len() >= colours, "{}: only {} colours", path.display(), distinct.len());
+    assert!(
+        distinct.len() >= colours,
+        "{}: only {} colours",
+        path.display(),
+        distinct.len()
+    );
 }
 
 fn check_svg(path: &PathBuf, labels: &[&str]) {
@@ -40,7 +45,9 @@ fn both<C: Chart>(chart: &C, name: &str, labels: &[&str], colours: usize) {
 }
 
 fn scatter() -> Scatter {
-    let points = (0..60).map(|i| ((i as f64).cos() * i as f64, (i as f64).sin() * i as f64)).collect();
+    let points = (0..60)
+        .map(|i| ((i as f64).cos() * i as f64, (i as f64).sin() * i as f64))
+        .collect();
     Scatter {
         points,
         colour: (0..60).map(|i| i % 3).collect(),
@@ -56,15 +63,30 @@ fn scatter() -> Scatter {
 
 #[test]
 fn scatter_writes_png_and_svg_with_legend() {
-    both(&scatter(), "scatter", &["fc7 t-SNE", "beach", "kitchen", "clipart", "t-SNE 1"], 5);
+    both(
+        &scatter(),
+        "scatter",
+        &["fc7 t-SNE", "beach", "kitchen", "clipart", "t-SNE 1"],
+        5,
+    );
 }
 
 #[test]
 fn line_writes_png_and_svg() {
     let chart = Lines {
         series: vec![
-            ("train".into(), (0..20).map(|i| (i as f64, 1.0 / (1.0 + i as f64))).collect()),
-            ("val".into(), (0..20).map(|i| (i as f64, 1.2 / (1.0 + i as f64))).collect()),
+            (
+                "train".into(),
+                (0..20)
+                    .map(|i| (i as f64, 1.0 / (1.0 + i as f64)))
+                    .collect(),
+            ),
+            (
+                "val".into(),
+                (0..20)
+                    .map(|i| (i as f64, 1.2 / (1.0 + i as f64)))
+                    .collect(),
+            ),
         ],
         title: "loss".into(),
         x_label: "epoch".into(),
@@ -82,13 +104,20 @@ fn grouped_bars_write_png_and_svg_with_values() {
         y_label: "mAP".into(),
         decimals: 2,
     };
-    both(&chart, "bar", &["pool5", "fc7", "0.30", "0.25", "mean mAP"], 4);
+    both(
+        &chart,
+        "bar",
+        &["pool5", "fc7", "0.30", "0.25", "mean mAP"],
+        4,
+    );
 }
 
 #[test]
 fn histogram_writes_png_and_svg() {
     let chart = Hist {
-        values: (0..500).map(|i| ((i * 7919) % 1000) as f64 / 100.0).collect(),
+        values: (0..500)
+            .map(|i| ((i * 7919) % 1000) as f64 / 100.0)
+            .collect(),
         bins: 10,
         title: "activations".into(),
         x_label: "value".into(),
@@ -99,7 +128,11 @@ fn histogram_writes_png_and_svg() {
 #[test]
 fn heatmap_writes_values_in_cells() {
     let chart = Heatmap {
-        values: vec![vec![0.51, 0.12, 0.08], vec![0.2, 0.44, 0.1], vec![0.05, 0.09, 0.37]],
+        values: vec![
+            vec![0.51, 0.12, 0.08],
+            vec![0.2, 0.44, 0.1],
+            vec![0.05, 0.09, 0.37],
+        ],
         rows: vec!["nat".into(), "clip".into(), "spa".into()],
         cols: vec!["nat".into(), "clip".into(), "spa".into()],
         title: "mAP".into(),
@@ -107,26 +140,47 @@ fn heatmap_writes_values_in_cells() {
         col_label: "target".into(),
         decimals: 2,
     };
-    both(&chart, "heatmap", &["0.51", "0.44", "0.37", "clip", "query"], 6);
+    both(
+        &chart,
+        "heatmap",
+        &["0.51", "0.44", "0.37", "clip", "query"],
+        6,
+    );
 }
 
 #[test]
 fn curves_write_one_panel_per_metric() {
-    let s = |k: f64| (0..30).map(|i| (i as f64 * 10.0, k / (1.0 + i as f64))).collect::<Vec<_>>();
+    let s = |k: f64| {
+        (0..30)
+            .map(|i| (i as f64 * 10.0, k / (1.0 + i as f64)))
+            .collect::<Vec<_>>()
+    };
     let chart = Curves {
         panels: vec![
-            ("loss".into(), vec![("nat".into(), s(2.0)), ("clip".into(), s(2.5))]),
+            (
+                "loss".into(),
+                vec![("nat".into(), s(2.0)), ("clip".into(), s(2.5))],
+            ),
             ("accuracy".into(), vec![("nat".into(), s(0.5))]),
         ],
         title: "training".into(),
     };
-    both(&chart, "curves", &["loss", "accuracy", "nat", "clip", "step"], 4);
+    both(
+        &chart,
+        "curves",
+        &["loss", "accuracy", "nat", "clip", "step"],
+        4,
+    );
 }
 
 #[test]
 fn thumbnails_draw_the_images() {
     let images = (0..12)
-        .map(|i| image::RgbImage::from_fn(8, 8, |x, y| image::Rgb([(x * 30) as u8, (y * 30) as u8, (i * 20) as u8])))
+        .map(|i| {
+            image::RgbImage::from_fn(8, 8, |x, y| {
+                image::Rgb([(x * 30) as u8, (y * 30) as u8, (i * 20) as u8])
+            })
+        })
         .collect();
     let chart = Thumbs {
         points: (0..12).map(|i| (i as f64, (i * i) as f64)).collect(),
@@ -139,7 +193,9 @@ fn thumbnails_draw_the_images() {
 
 #[test]
 fn unknown_extension_is_an_error_naming_the_path() {
-    let e = plot::save(&scatter(), out("x.jpg"), (400, 300)).unwrap_err().to_string();
+    let e = plot::save(&scatter(), out("x.jpg"), (400, 300))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("x.jpg") && e.contains(".png or .svg"), "{e}");
 }
 
@@ -178,14 +234,18 @@ fn scripts_draw_every_chart_and_reject_unknown_options() {
     );
     let mut s = xmodal::script::session::Session::new(None);
     let _ = s.eval(&src).unwrap();
-    for f in ["t.png", "s.png", "l.png", "b.png", "h.png", "c.png", "th.png"] {
+    for f in [
+        "t.png", "s.png", "l.png", "b.png", "h.png", "c.png", "th.png",
+    ] {
         let img = image::open(dir.join(f)).unwrap();
         assert!(img.width() >= 800, "{f}");
     }
     check_svg(&dir.join("t.svg"), &["natural", "clipart"]);
     check_svg(&dir.join("m.svg"), &["0.50", "r2", "c1"]);
     let e = s
-        .eval(&format!(r#"plot::hist([1, 2], #{{ path: "{d}/x.png", colour: "red" }})"#))
+        .eval(&format!(
+            r#"plot::hist([1, 2], #{{ path: "{d}/x.png", colour: "red" }})"#
+        ))
         .unwrap_err();
     assert!(e.contains("unknown option 'colour'"), "{e}");
 }

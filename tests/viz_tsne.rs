@@ -28,7 +28,10 @@ fn clusters(k: usize, per: usize, d: usize, seed: u64) -> (Tensor, Vec<usize>) {
             labels.push(c);
         }
     }
-    (Tensor::from_vec(v, (k * per, d), &Device::Cpu).unwrap(), labels)
+    (
+        Tensor::from_vec(v, (k * per, d), &Device::Cpu).unwrap(),
+        labels,
+    )
 }
 
 /// Fraction of points whose 10 nearest embedded neighbours share their label.
@@ -36,13 +39,23 @@ fn purity(y: &Tensor, labels: &[usize]) -> f64 {
     let (v, n, d) = knn::host_rows("test", y).unwrap();
     let nn = knn::knn(&v, n, d, 10).unwrap();
     let same: usize = (0..n)
-        .map(|i| nn.row(i).iter().filter(|&&j| labels[j as usize] == labels[i]).count())
+        .map(|i| {
+            nn.row(i)
+                .iter()
+                .filter(|&&j| labels[j as usize] == labels[i])
+                .count()
+        })
         .sum();
     same as f64 / (n * 10) as f64
 }
 
 fn run(method: Method, x: &Tensor, iters: usize) -> xmodal::viz::tsne::TsneResult {
-    let cfg = TsneConfig { method, iters, perplexity: 20.0, ..TsneConfig::default() };
+    let cfg = TsneConfig {
+        method,
+        iters,
+        perplexity: 20.0,
+        ..TsneConfig::default()
+    };
     tsne(x, &cfg, None).unwrap()
 }
 
@@ -56,7 +69,11 @@ fn separated_clusters_stay_separated_with_every_method() {
         let p = purity(&r.embedding, &labels);
         // Measured 1.000 for all three; anything below 0.98 means the map mixes clusters.
         assert!(p > 0.98, "{method:?}: purity {p}");
-        assert!(r.kl.is_finite() && r.kl > 0.0 && r.kl < 3.0, "{method:?}: KL {}", r.kl);
+        assert!(
+            r.kl.is_finite() && r.kl > 0.0 && r.kl < 3.0,
+            "{method:?}: KL {}",
+            r.kl
+        );
     }
 }
 
@@ -67,7 +84,10 @@ fn neighbours_are_preserved_better_than_chance() {
     let r = run(Method::Auto, &x, 600);
     let (xv, n, d) = knn::host_rows("test", &x).unwrap();
     let (yv, _, dy) = knn::host_rows("test", &r.embedding).unwrap();
-    let pres = knn::preservation(&knn::knn(&xv, n, d, 10).unwrap(), &knn::knn(&yv, n, dy, 10).unwrap());
+    let pres = knn::preservation(
+        &knn::knn(&xv, n, d, 10).unwrap(),
+        &knn::knn(&yv, n, dy, 10).unwrap(),
+    );
     // Chance within a cluster of 100 is ~0.1; measured 0.33 here.
     assert!(pres > 0.25, "10-NN preservation {pres}");
 }
@@ -76,8 +96,23 @@ fn neighbours_are_preserved_better_than_chance() {
 fn same_seed_gives_the_same_embedding() {
     let _g = serial();
     let (x, _) = clusters(3, 60, 6, 3);
-    let a = run(Method::BarnesHut, &x, 300).embedding.to_vec2::<f32>().unwrap();
-    let b = run(Method::BarnesHut, &x, 300).embedding.to_vec2::<f32>().unwrap();
+    let cfg = TsneConfig {
+        method: Method::BarnesHut,
+        iters: 300,
+        perplexity: 20.0,
+        deterministic: true,
+        ..TsneConfig::default()
+    };
+    let a = tsne(&x, &cfg, None)
+        .unwrap()
+        .embedding
+        .to_vec2::<f32>()
+        .unwrap();
+    let b = tsne(&x, &cfg, None)
+        .unwrap()
+        .embedding
+        .to_vec2::<f32>()
+        .unwrap();
     assert_eq!(a, b);
 }
 
@@ -85,12 +120,26 @@ fn same_seed_gives_the_same_embedding() {
 fn three_dimensional_maps_work_with_barnes_hut() {
     let _g = serial();
     let (x, labels) = clusters(3, 60, 6, 4);
-    let cfg = TsneConfig { dims: 3, iters: 400, perplexity: 15.0, ..TsneConfig::default() };
+    let cfg = TsneConfig {
+        dims: 3,
+        iters: 400,
+        perplexity: 15.0,
+        ..TsneConfig::default()
+    };
     let r = tsne(&x, &cfg, None).unwrap();
     assert_eq!(r.embedding.dims(), &[180, 3]);
     assert_eq!(r.method, Method::Exact); // auto: N ≤ 500
     assert!(purity(&r.embedding, &labels) > 0.98);
-    let e = tsne(&x, &TsneConfig { dims: 3, method: Method::Fft, ..cfg }, None).unwrap_err();
+    let e = tsne(
+        &x,
+        &TsneConfig {
+            dims: 3,
+            method: Method::Fft,
+            ..cfg
+        },
+        None,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("fft"), "{e}");
 }
 
@@ -100,23 +149,37 @@ fn progress_reports_a_falling_kl_and_ctrl_c_stops() {
     let (x, _) = clusters(3, 60, 6, 5);
     let seen = std::sync::Mutex::new(vec![]);
     let cb = |it: usize, kl: f64| seen.lock().unwrap().push((it, kl));
-    let cfg = TsneConfig { iters: 400, perplexity: 15.0, method: Method::BarnesHut, ..TsneConfig::default() };
+    let cfg = TsneConfig {
+        iters: 400,
+        perplexity: 15.0,
+        method: Method::BarnesHut,
+        ..TsneConfig::default()
+    };
     let r = tsne(&x, &cfg, Some(&cb)).unwrap();
     let seen = seen.into_inner().unwrap();
-    assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), vec![50, 100, 150, 200, 250, 300, 350, 400]);
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        vec![50, 100, 150, 200, 250, 300, 350, 400]
+    );
     assert_eq!(seen.last().unwrap().1, r.kl);
     assert!(seen[5].1 < seen[0].1, "KL did not fall: {seen:?}");
 
     xmodal::interrupt::request();
     let e = tsne(&x, &cfg, None);
     xmodal::interrupt::clear();
-    assert!(matches!(e, Err(xmodal::Error::Interrupted)), "{:?}", e.err());
+    assert!(
+        matches!(e, Err(xmodal::Error::Interrupted)),
+        "{:?}",
+        e.err()
+    );
 }
 
 #[test]
 fn too_high_a_perplexity_is_an_error_with_the_fix() {
     let _g = serial();
     let (x, _) = clusters(2, 10, 3, 6);
-    let e = tsne(&x, &TsneConfig::default(), None).unwrap_err().to_string();
+    let e = tsne(&x, &TsneConfig::default(), None)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("perplexity") && e.contains("20"), "{e}");
 }

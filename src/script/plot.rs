@@ -5,8 +5,10 @@ use super::convert::{guard_at, number, RhaiResult};
 use super::options::Opts;
 use super::value::ScriptTensor;
 use crate::error::{Error, Result};
-use crate::viz::plot::{self, bar::Bars, curves::Curves, heatmap::Heatmap, hist::Hist, line::Lines};
-use crate::viz::plot::{scatter::subsample, scatter::Scatter, thumbs::Thumbs};
+use crate::viz::plot::{
+    self, bar::Bars, curves::Curves, heatmap::Heatmap, hist::Hist, line::Lines,
+};
+use crate::viz::plot::{line::Series, scatter::subsample, scatter::Scatter, thumbs::Thumbs};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map};
 
@@ -21,7 +23,14 @@ fn numbers(op: &str, what: &str, d: &Dynamic) -> Result<Vec<f64>> {
         return crate::tensor::to_f64_vec(t.tensor());
     }
     let arr = d.read_lock::<Array>().ok_or_else(|| {
-        Error::invalid(op, what, format!("expected a Tensor or an array of numbers, got {}", d.type_name()))
+        Error::invalid(
+            op,
+            what,
+            format!(
+                "expected a Tensor or an array of numbers, got {}",
+                d.type_name()
+            ),
+        )
     })?;
     arr.iter().map(|x| number(op, what, x)).collect()
 }
@@ -30,20 +39,32 @@ fn numbers(op: &str, what: &str, d: &Dynamic) -> Result<Vec<f64>> {
 fn matrix(op: &str, what: &str, d: &Dynamic, cols: Option<usize>) -> Result<Vec<Vec<f64>>> {
     let rows: Vec<Vec<f64>> = if let Some(t) = d.read_lock::<ScriptTensor>() {
         let (r, c) = t.tensor().dims2().map_err(|_| {
-            Error::invalid(op, what, format!("expected a 2-D tensor, got shape {:?}", t.tensor().dims()))
+            Error::invalid(
+                op,
+                what,
+                format!("expected a 2-D tensor, got shape {:?}", t.tensor().dims()),
+            )
         })?;
         let v = crate::tensor::to_f64_vec(t.tensor())?;
         (0..r).map(|i| v[i * c..(i + 1) * c].to_vec()).collect()
     } else {
         let (v, shape, _) = super::convert::nested(op, d)?;
         if shape.len() != 2 {
-            return Err(Error::invalid(op, what, format!("expected a 2-D table, got shape {shape:?}")));
+            return Err(Error::invalid(
+                op,
+                what,
+                format!("expected a 2-D table, got shape {shape:?}"),
+            ));
         }
         v.chunks(shape[1].max(1)).map(|r| r.to_vec()).collect()
     };
     if let Some(c) = cols {
         if rows.iter().any(|r| r.len() != c) {
-            return Err(Error::invalid(op, what, format!("expected {c} columns per row")));
+            return Err(Error::invalid(
+                op,
+                what,
+                format!("expected {c} columns per row"),
+            ));
         }
     }
     Ok(rows)
@@ -51,7 +72,12 @@ fn matrix(op: &str, what: &str, d: &Dynamic, cols: Option<usize>) -> Result<Vec<
 
 /// Group ids and names from labels: strings (groups in order of first appearance) or integers
 /// (groups in numeric order, named by `names` when given, else by the number).
-fn groups(op: &str, what: &str, d: &Dynamic, names: &[String]) -> Result<(Vec<usize>, Vec<String>)> {
+fn groups(
+    op: &str,
+    what: &str,
+    d: &Dynamic,
+    names: &[String],
+) -> Result<(Vec<usize>, Vec<String>)> {
     let strings: Option<Vec<String>> = d
         .read_lock::<Array>()
         .and_then(|a| a.iter().map(|x| x.clone().into_string().ok()).collect());
@@ -71,12 +97,19 @@ fn groups(op: &str, what: &str, d: &Dynamic, names: &[String]) -> Result<(Vec<us
     }
     let v = numbers(op, what, d)?;
     if v.iter().any(|x| *x < 0.0 || x.fract() != 0.0) {
-        return Err(Error::invalid(op, what, "labels must be strings or non-negative integers"));
+        return Err(Error::invalid(
+            op,
+            what,
+            "labels must be strings or non-negative integers",
+        ));
     }
     let mut uniq: Vec<usize> = v.iter().map(|&x| x as usize).collect();
     uniq.sort_unstable();
     uniq.dedup();
-    let ids = v.iter().map(|&x| uniq.binary_search(&(x as usize)).unwrap_or(0)).collect();
+    let ids = v
+        .iter()
+        .map(|&x| uniq.binary_search(&(x as usize)).unwrap_or(0))
+        .collect();
     let label = |u: usize| names.get(u).cloned().unwrap_or_else(|| u.to_string());
     Ok((ids, uniq.into_iter().map(label).collect()))
 }
@@ -84,7 +117,11 @@ fn groups(op: &str, what: &str, d: &Dynamic, names: &[String]) -> Result<(Vec<us
 /// The required `path` option.
 fn path(o: &Opts) -> Result<String> {
     if !o.has("path") {
-        return Err(Error::invalid(o.op(), "path", "missing: give #{ path: \"out.png\" } (.png or .svg)"));
+        return Err(Error::invalid(
+            o.op(),
+            "path",
+            "missing: give #{ path: \"out.png\" } (.png or .svg)",
+        ));
     }
     o.string("path", "")
 }
@@ -105,12 +142,15 @@ fn size(o: &Opts, default: (u32, u32)) -> Result<(u32, u32)> {
 
 /// Points of an N×2 tensor or table.
 fn points(op: &str, d: &Dynamic) -> Result<Vec<(f64, f64)>> {
-    Ok(matrix(op, "points", d, Some(2))?.into_iter().map(|r| (r[0], r[1])).collect())
+    Ok(matrix(op, "points", d, Some(2))?
+        .into_iter()
+        .map(|r| (r[0], r[1]))
+        .collect())
 }
 
 /// Series from a map name → values (tensor/array; x = 0, 1, …) or a single unnamed series.
-fn series(op: &str, d: &Dynamic, x: Option<&[f64]>) -> Result<Vec<(String, Vec<(f64, f64)>)>> {
-    let with_x = |name: String, ys: Vec<f64>| -> Result<(String, Vec<(f64, f64)>)> {
+fn series(op: &str, d: &Dynamic, x: Option<&[f64]>) -> Result<Vec<Series>> {
+    let with_x = |name: String, ys: Vec<f64>| -> Result<Series> {
         let xs: Vec<f64> = match x {
             Some(x) => {
                 plot::check_len(op, &format!("x of series '{name}'"), x.len(), ys.len())?;
@@ -130,9 +170,21 @@ fn series(op: &str, d: &Dynamic, x: Option<&[f64]>) -> Result<Vec<(String, Vec<(
     Ok(vec![with_x(String::new(), numbers(op, "values", d)?)?])
 }
 
-fn scatter_chart(op: &str, pts: Vec<(f64, f64)>, colour: (Vec<usize>, Vec<String>), marker: (Vec<usize>, Vec<String>), o: &Opts) -> Result<()> {
+fn scatter_chart(
+    op: &str,
+    pts: Vec<(f64, f64)>,
+    colour: (Vec<usize>, Vec<String>),
+    marker: (Vec<usize>, Vec<String>),
+    o: &Opts,
+) -> Result<()> {
     let keep = subsample(pts.len(), o.usize("max_points", 5000)?, o.seed()?);
-    let pick = |v: &Vec<usize>| if v.is_empty() { vec![] } else { keep.iter().map(|&i| v[i]).collect() };
+    let pick = |v: &Vec<usize>| {
+        if v.is_empty() {
+            vec![]
+        } else {
+            keep.iter().map(|&i| v[i]).collect()
+        }
+    };
     let chart = Scatter {
         points: keep.iter().map(|&i| pts[i]).collect(),
         colour: pick(&colour.0),
@@ -167,13 +219,37 @@ pub mod plot_api {
     /// plot::scatter(p, labels, #{ path: "/tmp/xmodal_doc_scatter.svg", title: "demo" });
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn scatter(ctx: NativeCallContext, x: Dynamic, y_or_labels: Dynamic, opts: Map) -> RhaiResult<()> {
+    pub fn scatter(
+        ctx: NativeCallContext,
+        x: Dynamic,
+        y_or_labels: Dynamic,
+        opts: Map,
+    ) -> RhaiResult<()> {
         const OP: &str = "plot::scatter";
         guard_at(ctx.call_position(), OP, || {
-            let o = Opts::new(OP, opts, &["path", "title", "x_label", "y_label", "names", "max_points", "seed", "marker_size", "size"])?;
+            let o = Opts::new(
+                OP,
+                opts,
+                &[
+                    "path",
+                    "title",
+                    "x_label",
+                    "y_label",
+                    "names",
+                    "max_points",
+                    "seed",
+                    "marker_size",
+                    "size",
+                ],
+            )?;
             let names = o.strings("names", &[])?;
-            let two_d = x.read_lock::<ScriptTensor>().map(|t| t.tensor().rank() == 2).unwrap_or(false)
-                || x.read_lock::<Array>().map(|a| a.first().map(|r| r.is_array()).unwrap_or(false)).unwrap_or(false);
+            let two_d = x
+                .read_lock::<ScriptTensor>()
+                .map(|t| t.tensor().rank() == 2)
+                .unwrap_or(false)
+                || x.read_lock::<Array>()
+                    .map(|a| a.first().map(|r| r.is_array()).unwrap_or(false))
+                    .unwrap_or(false);
             if two_d {
                 let pts = points(OP, &x)?;
                 let g = groups(OP, "labels", &y_or_labels, &names)?;
@@ -184,7 +260,13 @@ pub mod plot_api {
                 let ys = numbers(OP, "y", &y_or_labels)?;
                 plot::check_len(OP, "y", ys.len(), xs.len())?;
                 let n = xs.len();
-                scatter_chart(OP, xs.into_iter().zip(ys).collect(), (vec![0; n], vec![]), (vec![], vec![]), &o)
+                scatter_chart(
+                    OP,
+                    xs.into_iter().zip(ys).collect(),
+                    (vec![0; n], vec![]),
+                    (vec![], vec![]),
+                    &o,
+                )
             }
         })
     }
@@ -205,20 +287,46 @@ pub mod plot_api {
     /// plot::tsne(y, cats, mods, #{ path: "/tmp/xmodal_doc_tsne.svg", title: "fc7" });
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn tsne(ctx: NativeCallContext, embedding: Dynamic, labels: Dynamic, modalities: Dynamic, opts: Map) -> RhaiResult<()> {
+    pub fn tsne(
+        ctx: NativeCallContext,
+        embedding: Dynamic,
+        labels: Dynamic,
+        modalities: Dynamic,
+        opts: Map,
+    ) -> RhaiResult<()> {
         const OP: &str = "plot::tsne";
         guard_at(ctx.call_position(), OP, || {
-            let o = Opts::new(OP, opts, &["path", "color", "marker", "title", "names", "max_points", "seed", "marker_size", "size"])?;
+            let o = Opts::new(
+                OP,
+                opts,
+                &[
+                    "path",
+                    "color",
+                    "marker",
+                    "title",
+                    "names",
+                    "max_points",
+                    "seed",
+                    "marker_size",
+                    "size",
+                ],
+            )?;
             let pts = points(OP, &embedding)?;
             let cats = groups(OP, "labels", &labels, &o.strings("names", &[])?)?;
             let mods = groups(OP, "modalities", &modalities, &[])?;
             plot::check_len(OP, "labels", cats.0.len(), pts.len())?;
             plot::check_len(OP, "modalities", mods.0.len(), pts.len())?;
-            let colour = match o.choice("color", "category", &["category", "modality"])?.as_str() {
+            let colour = match o
+                .choice("color", "category", &["category", "modality"])?
+                .as_str()
+            {
                 "modality" => mods.clone(),
                 _ => cats,
             };
-            let marker = match o.choice("marker", "modality", &["modality", "none"])?.as_str() {
+            let marker = match o
+                .choice("marker", "modality", &["modality", "none"])?
+                .as_str()
+            {
                 "modality" => mods,
                 _ => (vec![], vec![]),
             };
@@ -239,7 +347,11 @@ pub mod plot_api {
     pub fn line(ctx: NativeCallContext, values: Dynamic, opts: Map) -> RhaiResult<()> {
         const OP: &str = "plot::line";
         guard_at(ctx.call_position(), OP, || {
-            let o = Opts::new(OP, opts, &["path", "x", "title", "x_label", "y_label", "size"])?;
+            let o = Opts::new(
+                OP,
+                opts,
+                &["path", "x", "title", "x_label", "y_label", "size"],
+            )?;
             let x = match o.get("x") {
                 Some(d) => Some(numbers(OP, "x", d)?),
                 None => None,
@@ -267,7 +379,11 @@ pub mod plot_api {
     pub fn bar(ctx: NativeCallContext, values: Dynamic, opts: Map) -> RhaiResult<()> {
         const OP: &str = "plot::bar";
         guard_at(ctx.call_position(), OP, || {
-            let o = Opts::new(OP, opts, &["path", "groups", "title", "y_label", "decimals", "size"])?;
+            let o = Opts::new(
+                OP,
+                opts,
+                &["path", "groups", "title", "y_label", "decimals", "size"],
+            )?;
             let series: Vec<(String, Vec<f64>)> = match values.read_lock::<Map>() {
                 Some(m) => m
                     .iter()
@@ -277,7 +393,11 @@ pub mod plot_api {
             };
             let n = series.first().map(|s| s.1.len()).unwrap_or(0);
             let default: Vec<String> = (0..n).map(|i| i.to_string()).collect();
-            let groups = if o.has("groups") { o.strings("groups", &[])? } else { default };
+            let groups = if o.has("groups") {
+                o.strings("groups", &[])?
+            } else {
+                default
+            };
             let chart = Bars {
                 groups,
                 series,
@@ -324,13 +444,34 @@ pub mod plot_api {
     pub fn heatmap(ctx: NativeCallContext, matrix: Dynamic, opts: Map) -> RhaiResult<()> {
         const OP: &str = "plot::heatmap";
         guard_at(ctx.call_position(), OP, || {
-            let o = Opts::new(OP, opts, &["path", "rows", "cols", "title", "row_label", "col_label", "decimals", "size"])?;
+            let o = Opts::new(
+                OP,
+                opts,
+                &[
+                    "path",
+                    "rows",
+                    "cols",
+                    "title",
+                    "row_label",
+                    "col_label",
+                    "decimals",
+                    "size",
+                ],
+            )?;
             let values = super::matrix(OP, "matrix", &matrix, None)?;
             let nr = values.len();
             let nc = values.first().map(|r| r.len()).unwrap_or(0);
             let idx = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
-            let rows = if o.has("rows") { o.strings("rows", &[])? } else { idx(nr) };
-            let cols = if o.has("cols") { o.strings("cols", &[])? } else { idx(nc) };
+            let rows = if o.has("rows") {
+                o.strings("rows", &[])?
+            } else {
+                idx(nr)
+            };
+            let cols = if o.has("cols") {
+                o.strings("cols", &[])?
+            } else {
+                idx(nc)
+            };
             let chart = Heatmap {
                 values,
                 rows,
@@ -368,11 +509,20 @@ pub mod plot_api {
                 let mut s = vec![];
                 for (modality, v) in m.iter() {
                     let ys = numbers(OP, modality, v)?;
-                    s.push((modality.to_string(), ys.into_iter().enumerate().map(|(i, y)| (i as f64 * every, y)).collect()));
+                    s.push((
+                        modality.to_string(),
+                        ys.into_iter()
+                            .enumerate()
+                            .map(|(i, y)| (i as f64 * every, y))
+                            .collect(),
+                    ));
                 }
                 panels.push((metric.to_string(), s));
             }
-            let chart = Curves { panels, title: o.string("title", "")? };
+            let chart = Curves {
+                panels,
+                title: o.string("title", "")?,
+            };
             plot::save(&chart, path(&o)?, size(&o, (1500, 650))?)
         })
     }
@@ -389,17 +539,34 @@ pub mod plot_api {
     /// plot::thumbnails(y, imgs, #{ path: "/tmp/xmodal_doc_thumbs.png" });
     /// ```
     #[rhai_fn(return_raw)]
-    pub fn thumbnails(ctx: NativeCallContext, embedding: Dynamic, images: ScriptTensor, opts: Map) -> RhaiResult<()> {
+    pub fn thumbnails(
+        ctx: NativeCallContext,
+        embedding: Dynamic,
+        images: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<()> {
         const OP: &str = "plot::thumbnails";
         guard_at(ctx.call_position(), OP, || {
-            let o = Opts::new(OP, opts, &["path", "title", "thumb", "max_points", "seed", "size"])?;
+            let o = Opts::new(
+                OP,
+                opts,
+                &["path", "title", "thumb", "max_points", "seed", "size"],
+            )?;
             let pts = points(OP, &embedding)?;
             let t = images.tensor();
             let (n, c, h, w) = t.dims4().map_err(|_| {
-                Error::invalid(OP, "images", format!("expected N×3×H×W, got shape {:?}", t.dims()))
+                Error::invalid(
+                    OP,
+                    "images",
+                    format!("expected N×3×H×W, got shape {:?}", t.dims()),
+                )
             })?;
             if c != 3 {
-                return Err(Error::invalid(OP, "images", format!("expected 3 channels, got {c}")));
+                return Err(Error::invalid(
+                    OP,
+                    "images",
+                    format!("expected 3 channels, got {c}"),
+                ));
             }
             plot::check_len(OP, "images", n, pts.len())?;
             let v = crate::tensor::to_f64_vec(t)?;

@@ -25,6 +25,7 @@ const TSNE_KEYS: &[&str] = &[
     "exaggeration_iters",
     "learning_rate",
     "progress",
+    "deterministic",
 ];
 
 /// The t-SNE settings from an option map.
@@ -45,6 +46,7 @@ pub fn tsne_config(map: Map) -> Result<(TsneConfig, bool)> {
         } else {
             None
         },
+        deterministic: o.bool("deterministic", d.deterministic)?,
     };
     Ok((cfg, o.bool("progress", true)?))
 }
@@ -100,6 +102,8 @@ pub mod viz_api {
     /// - `exaggeration` (12), `exaggeration_iters` (250)
     /// - `learning_rate`: per phase max(N / exaggeration, 50) unless given
     /// - `progress`: draw the bar (true)
+    /// - `deterministic`: one thread, so the same seed gives a bit-identical map (false: with
+    ///   2+ threads runs agree only up to rounding that t-SNE amplifies)
     ///
     /// ```rhai
     /// let x = tensor::randn([60, 5], #{ seed: 1 });
@@ -107,7 +111,11 @@ pub mod viz_api {
     /// assert(y.shape == [60, 2]);
     /// ```
     #[rhai_fn(name = "tsne", return_raw)]
-    pub fn tsne_opts(ctx: NativeCallContext, x: ScriptTensor, opts: Map) -> RhaiResult<ScriptTensor> {
+    pub fn tsne_opts(
+        ctx: NativeCallContext,
+        x: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<ScriptTensor> {
         guard_at(ctx.call_position(), "viz::tsne", || run(&x, opts))
     }
 

@@ -27,17 +27,29 @@ impl Chart for Bars {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         let op = self.op();
         if self.groups.is_empty() || self.series.is_empty() {
-            return Err(Error::invalid(op, "values", "nothing to draw: no groups or no series"));
+            return Err(Error::invalid(
+                op,
+                "values",
+                "nothing to draw: no groups or no series",
+            ));
         }
         for (name, v) in &self.series {
-            check_len(op, &format!("values of series '{name}'"), v.len(), self.groups.len())?;
+            check_len(
+                op,
+                &format!("values of series '{name}'"),
+                v.len(),
+                self.groups.len(),
+            )?;
         }
         let (_, h) = root.dim_in_pixel();
         let ls = label_size(h);
         let all = self.series.iter().flat_map(|s| s.1.iter().copied());
         let (lo, hi) = all.fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
         let span = (hi - lo).max(1e-12);
-        let yr = (lo - if lo < 0.0 { 0.08 * span } else { 0.0 }, hi + 0.12 * span);
+        let yr = (
+            lo - if lo < 0.0 { 0.08 * span } else { 0.0 },
+            hi + 0.12 * span,
+        );
         let ng = self.groups.len();
         let groups = self.groups.clone();
         let mut chart = ChartBuilder::on(root)
@@ -76,9 +88,9 @@ impl Chart for Bars {
             });
             let drawn = chart.draw_series(bars).map_err(drawing(op))?;
             if !name.is_empty() {
-                drawn
-                    .label(name)
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled()));
+                drawn.label(name).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled())
+                });
             }
             let d = self.decimals;
             let f = vfont.clone();
@@ -88,10 +100,16 @@ impl Chart for Bars {
                     Text::new(
                         format!("{v:.d$}"),
                         (xc, v),
-                        f.clone().color(&BLACK).pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            if v >= 0.0 { plotters::style::text_anchor::VPos::Bottom } else { plotters::style::text_anchor::VPos::Top },
-                        )),
+                        f.clone()
+                            .color(&BLACK)
+                            .pos(plotters::style::text_anchor::Pos::new(
+                                plotters::style::text_anchor::HPos::Center,
+                                if v >= 0.0 {
+                                    plotters::style::text_anchor::VPos::Bottom
+                                } else {
+                                    plotters::style::text_anchor::VPos::Top
+                                },
+                            )),
                     )
                 }))
                 .map_err(drawing(op))?;

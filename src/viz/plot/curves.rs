@@ -1,6 +1,6 @@
 //! Training curves: one panel per metric (loss, accuracy, …), one line per modality, over steps.
 
-use super::line::{draw_lines, Lines};
+use super::line::{draw_lines, Lines, Series};
 use super::{drawing, Chart};
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
@@ -9,7 +9,7 @@ use plotters::prelude::*;
 /// Panels side by side; each is (metric name, series of (modality, (step, value)*)).
 #[derive(Clone, Debug, Default)]
 pub struct Curves {
-    pub panels: Vec<(String, Vec<(String, Vec<(f64, f64)>)>)>,
+    pub panels: Vec<(String, Vec<Series>)>,
     pub title: String,
 }
 
@@ -27,7 +27,8 @@ impl Chart for Curves {
         let area = if self.title.is_empty() {
             root.clone()
         } else {
-            root.titled(&self.title, super::title_font(h)).map_err(drawing(op))?
+            root.titled(&self.title, super::title_font(h))
+                .map_err(drawing(op))?
         };
         let cells = area.split_evenly((1, self.panels.len()));
         for ((metric, series), cell) in self.panels.iter().zip(cells.iter()) {

@@ -32,7 +32,11 @@ impl Chart for Heatmap {
         let op = self.op();
         let nr = self.values.len();
         if nr == 0 || self.values[0].is_empty() {
-            return Err(Error::invalid(op, "matrix", "nothing to draw: empty matrix"));
+            return Err(Error::invalid(
+                op,
+                "matrix",
+                "nothing to draw: empty matrix",
+            ));
         }
         let nc = self.values[0].len();
         for (i, r) in self.values.iter().enumerate() {
@@ -42,10 +46,26 @@ impl Chart for Heatmap {
         check_len(op, "cols", self.cols.len(), nc)?;
         let (_, h) = root.dim_in_pixel();
         let ls = label_size(h);
-        let finite = self.values.iter().flatten().copied().filter(|v| v.is_finite());
-        let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-        let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (lo.min(0.0), lo.max(0.0) + 1.0) };
-        let longest = self.rows.iter().map(|s| s.chars().count()).max().unwrap_or(1) as f64;
+        let finite = self
+            .values
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite());
+        let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+        let (lo, hi) = if lo.is_finite() && hi > lo {
+            (lo, hi)
+        } else {
+            (lo.min(0.0), lo.max(0.0) + 1.0)
+        };
+        let longest = self
+            .rows
+            .iter()
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(1) as f64;
         let rows = self.rows.clone();
         let cols = self.cols.clone();
         let mut chart = ChartBuilder::on(root)
@@ -69,9 +89,11 @@ impl Chart for Heatmap {
             .draw()
             .map_err(drawing(op))?;
         // Row 0 at the top: row r covers y in [nr−1−r, nr−r].
-        let cells = self.values.iter().enumerate().flat_map(|(r, row)| {
-            row.iter().enumerate().map(move |(c, &v)| (r, c, v))
-        });
+        let cells = self
+            .values
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| row.iter().enumerate().map(move |(c, &v)| (r, c, v)));
         let fill = |v: f64| {
             if v.is_finite() {
                 viridis((v - lo) / (hi - lo))
@@ -85,15 +107,21 @@ impl Chart for Heatmap {
                 Rectangle::new([(c as f64, y), (c as f64 + 1.0, y + 1.0)], fill(v).filled())
             }))
             .map_err(drawing(op))?;
-        let cell_px = (root.dim_in_pixel().0 as f64 / (nc as f64 + 2.0)).min(h as f64 / (nr as f64 + 2.0));
+        let cell_px =
+            (root.dim_in_pixel().0 as f64 / (nc as f64 + 2.0)).min(h as f64 / (nr as f64 + 2.0));
         let size = (ls * 0.95).min(cell_px / 3.2).max(8.0);
         let d = self.decimals;
         chart
             .draw_series(cells.map(|(r, c, v)| {
                 let col = fill(v);
-                let luma = 0.299 * f64::from(col.0) + 0.587 * f64::from(col.1) + 0.114 * f64::from(col.2);
+                let luma =
+                    0.299 * f64::from(col.0) + 0.587 * f64::from(col.1) + 0.114 * f64::from(col.2);
                 let dark = luma < 140.0;
-                let text = if v.is_finite() { format!("{v:.d$}") } else { "–".into() };
+                let text = if v.is_finite() {
+                    format!("{v:.d$}")
+                } else {
+                    "–".into()
+                };
                 Text::new(
                     text,
                     (c as f64 + 0.5, (nr - 1 - r) as f64 + 0.5),
@@ -133,7 +161,11 @@ pub fn viridis(t: f64) -> RGBColor {
         (170, 220, 50),
         (253, 231, 37),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 } * 8.0;
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    } * 8.0;
     let i = (t.floor() as usize).min(7);
     let f = t - i as f64;
     let mix = |a: u8, b: u8| (f64::from(a) * (1.0 - f) + f64::from(b) * f).round() as u8;

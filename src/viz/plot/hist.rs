@@ -23,7 +23,11 @@ impl Chart for Hist {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         let op = self.op();
         if self.values.is_empty() || self.bins == 0 {
-            return Err(Error::invalid(op, "values", "need at least one value and one bin"));
+            return Err(Error::invalid(
+                op,
+                "values",
+                "need at least one value and one bin",
+            ));
         }
         let (counts, edges) = crate::tensor::stats::histogram(&self.values, self.bins)?;
         let (_, h) = root.dim_in_pixel();
@@ -55,7 +59,10 @@ impl Chart for Hist {
             .map_err(drawing(op))?;
         chart
             .draw_series(counts.iter().enumerate().map(|(i, &n)| {
-                Rectangle::new([(edges[i], 0.0), (edges[i + 1], n as f64)], WHITE.stroke_width(1))
+                Rectangle::new(
+                    [(edges[i], 0.0), (edges[i + 1], n as f64)],
+                    WHITE.stroke_width(1),
+                )
             }))
             .map_err(drawing(op))?;
         Ok(())

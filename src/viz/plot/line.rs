@@ -5,11 +5,14 @@ use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// A named series of (x, y) points.
+pub type Series = (String, Vec<(f64, f64)>);
+
 /// A line chart.
 #[derive(Clone, Debug, Default)]
 pub struct Lines {
     /// (name, points) per series; names empty = no legend.
-    pub series: Vec<(String, Vec<(f64, f64)>)>,
+    pub series: Vec<Series>,
     pub title: String,
     pub x_label: String,
     pub y_label: String,
@@ -32,7 +35,11 @@ pub fn draw_lines<DB: DrawingBackend>(
     lines: &Lines,
 ) -> Result<()> {
     if lines.series.iter().all(|s| s.1.is_empty()) {
-        return Err(Error::invalid(op, "series", "nothing to draw: every series is empty"));
+        return Err(Error::invalid(
+            op,
+            "series",
+            "nothing to draw: every series is empty",
+        ));
     }
     let (_, h) = area.dim_in_pixel();
     let ls = label_size(h.max(500));
@@ -60,14 +67,20 @@ pub fn draw_lines<DB: DrawingBackend>(
             .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(3)))
             .map_err(drawing(op))?;
         if !name.is_empty() {
-            s.label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+            s.label(name).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+            });
         }
     }
     if lines.series.iter().any(|s| !s.0.is_empty()) {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            // Rising curves (accuracy) leave the lower right free, falling ones the upper right.
+            .position(if rising(lines) {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))
             .label_font((FONT, ls))
@@ -75,4 +88,13 @@ pub fn draw_lines<DB: DrawingBackend>(
             .map_err(drawing(op))?;
     }
     Ok(())
+}
+
+/// Whether the first series ends higher than it starts.
+fn rising(lines: &Lines) -> bool {
+    lines
+        .series
+        .first()
+        .and_then(|s| Some(s.1.last()?.1 > s.1.first()?.1))
+        .unwrap_or(false)
 }

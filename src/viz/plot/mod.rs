@@ -90,7 +90,12 @@ pub trait Chart {
 pub fn ensure_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        for style in [FontStyle::Normal, FontStyle::Bold, FontStyle::Italic, FontStyle::Oblique] {
+        for style in [
+            FontStyle::Normal,
+            FontStyle::Bold,
+            FontStyle::Italic,
+            FontStyle::Oblique,
+        ] {
             // The font is embedded and known to parse; a failure would show as missing text.
             let _ = plotters::style::register_font(FONT, style, crate::assets::FONT_TTF);
         }
@@ -108,7 +113,11 @@ pub fn save<C: Chart>(chart: &C, path: impl AsRef<Path>, size: (u32, u32)) -> Re
     let op = chart.op();
     let format = Format::of(op, path)?;
     if size.0 < 64 || size.1 < 64 {
-        return Err(Error::invalid(op, "size", format!("at least 64×64 pixels, got {}×{}", size.0, size.1)));
+        return Err(Error::invalid(
+            op,
+            "size",
+            format!("at least 64×64 pixels, got {}×{}", size.0, size.1),
+        ));
     }
     ensure_font();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -159,7 +168,9 @@ pub fn render<C: Chart>(chart: &C, format: Format, size: (u32, u32)) -> Result<V
 
 /// Text styles at slide size, scaled with the picture height.
 pub fn title_font(h: u32) -> TextStyle<'static> {
-    (FONT, (h as f64 / 22.0).max(14.0)).into_font().color(&BLACK)
+    (FONT, (h as f64 / 22.0).max(14.0))
+        .into_font()
+        .color(&BLACK)
 }
 
 /// Axis label / legend font size for a picture of height `h`.
@@ -187,7 +198,11 @@ pub fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 /// Check that a series of labels matches a count.
 pub fn check_len(op: &str, what: &str, got: usize, want: usize) -> Result<()> {
     if got != want {
-        return Err(Error::invalid(op, what, format!("expected {want} entries, got {got}")));
+        return Err(Error::invalid(
+            op,
+            what,
+            format!("expected {want} entries, got {got}"),
+        ));
     }
     Ok(())
 }

@@ -59,7 +59,11 @@ impl Chart for Scatter {
         let op = self.op();
         let (_, h) = root.dim_in_pixel();
         let ls = label_size(h);
-        let xr = range(self.points.iter().map(|p| p.0));
+        let mut xr = range(self.points.iter().map(|p| p.0));
+        // Room on the right for the legend, so it does not cover points.
+        if !self.colour_names.is_empty() || !self.marker_names.is_empty() {
+            xr.1 += (xr.1 - xr.0) * 0.25;
+        }
         let yr = range(self.points.iter().map(|p| p.1));
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, title_font(h))
@@ -97,7 +101,8 @@ impl Chart for Scatter {
             .map_err(drawing(op))?;
         chart
             .draw_series(
-                pts(2).map(|(p, s)| EmptyElement::at(p) + Rectangle::new([(-ri, -ri), (ri, ri)], s)),
+                pts(2)
+                    .map(|(p, s)| EmptyElement::at(p) + Rectangle::new([(-ri, -ri), (ri, ri)], s)),
             )
             .map_err(drawing(op))?;
         chart

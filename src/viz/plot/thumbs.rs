@@ -53,10 +53,17 @@ impl Chart for Thumbs {
                 continue;
             }
             let s = t as f64 / w.max(hh) as f64;
-            let (tw, th) = (((w as f64 * s).round() as u32).max(1), ((hh as f64 * s).round() as u32).max(1));
+            let (tw, th) = (
+                ((w as f64 * s).round() as u32).max(1),
+                ((hh as f64 * s).round() as u32).max(1),
+            );
             let small = image::imageops::resize(img, tw, th, image::imageops::FilterType::Triangle);
-            let bm = BitMapElement::with_owned_buffer((-(tw as i32) / 2, -(th as i32) / 2), (tw, th), small.into_raw())
-                .ok_or_else(|| Error::msg(format!("{op}: thumbnail buffer has the wrong size")))?;
+            let bm = BitMapElement::with_owned_buffer(
+                (-(tw as i32) / 2, -(th as i32) / 2),
+                (tw, th),
+                small.into_raw(),
+            )
+            .ok_or_else(|| Error::msg(format!("{op}: thumbnail buffer has the wrong size")))?;
             chart
                 .draw_series(std::iter::once(EmptyElement::at(p) + bm))
                 .map_err(drawing(op))?;

@@ -55,7 +55,11 @@ pub fn conditional(nn: &Knn, perplexity: f64) -> Vec<f64> {
                 // Entropy falls as β grows: too much entropy → sharper kernel.
                 if diff > 0.0 {
                     lo = beta;
-                    beta = if hi.is_finite() { (beta + hi) / 2.0 } else { beta * 2.0 };
+                    beta = if hi.is_finite() {
+                        (beta + hi) / 2.0
+                    } else {
+                        beta * 2.0
+                    };
                 } else {
                     hi = beta;
                     beta = (beta + lo) / 2.0;
@@ -170,7 +174,11 @@ mod tests {
         let nn = knn(&x, 100, 2, 30).unwrap();
         let p = conditional(&nn, 10.0);
         for row in p.chunks(30) {
-            let h: f64 = -row.iter().filter(|&&v| v > 0.0).map(|v| v * v.ln()).sum::<f64>();
+            let h: f64 = -row
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .map(|v| v * v.ln())
+                .sum::<f64>();
             assert!((h.exp() - 10.0).abs() < 1e-3, "perplexity {}", h.exp());
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         }

@@ -70,10 +70,7 @@ pub fn knn(x: &[f32], n: usize, d: usize, k: usize) -> Result<Knn> {
         ));
     }
     let all = Tensor::from_slice(x, (n, d), &Device::Cpu).op(OP)?;
-    let norms: Vec<f32> = x
-        .chunks(d)
-        .map(|r| r.iter().map(|a| a * a).sum())
-        .collect();
+    let norms: Vec<f32> = x.chunks(d).map(|r| r.iter().map(|a| a * a).sum()).collect();
     let mut index = vec![0u32; n * k];
     let mut dist = vec![0f32; n * k];
     let block = 512.min(n);
@@ -147,8 +144,16 @@ mod tests {
 
     #[test]
     fn preservation_counts_shared_neighbours() {
-        let a = Knn { k: 2, index: vec![1, 2, 0, 2, 0, 1], dist: vec![0.0; 6] };
-        let b = Knn { k: 2, index: vec![2, 1, 2, 0, 1, 3], dist: vec![0.0; 6] };
+        let a = Knn {
+            k: 2,
+            index: vec![1, 2, 0, 2, 0, 1],
+            dist: vec![0.0; 6],
+        };
+        let b = Knn {
+            k: 2,
+            index: vec![2, 1, 2, 0, 1, 3],
+            dist: vec![0.0; 6],
+        };
         // Rows share 2, 2 and 1 of 2 neighbours: 5 / 6.
         assert!((preservation(&a, &b) - 5.0 / 6.0).abs() < 1e-12);
     }

@@ -90,6 +90,9 @@ pub struct TsneConfig {
     /// Step size in openTSNE's units; `None` = max(N / exaggeration, 50) per phase, as
     /// openTSNE's "auto".
     pub learning_rate: Option<f64>,
+    /// Run on one thread so that the same seed gives bit-identical maps (false: bhtsne's rayon
+    /// reductions sum in scheduling order, and t-SNE amplifies those roundings).
+    pub deterministic: bool,
 }
 
 impl Default for TsneConfig {
@@ -104,6 +107,7 @@ impl Default for TsneConfig {
             exaggeration: 12.0,
             exaggeration_iters: 250,
             learning_rate: None,
+            deterministic: false,
         }
     }
 }
@@ -129,10 +133,18 @@ impl TsneConfig {
     pub fn check(&self, n: usize) -> Result<()> {
         let op = "viz::tsne";
         if self.dims != 2 && self.dims != 3 {
-            return Err(Error::invalid(op, "dims", format!("must be 2 or 3, got {}", self.dims)));
+            return Err(Error::invalid(
+                op,
+                "dims",
+                format!("must be 2 or 3, got {}", self.dims),
+            ));
         }
         if !(self.perplexity >= 1.0 && self.perplexity.is_finite()) {
-            return Err(Error::invalid(op, "perplexity", format!("must be >= 1, got {}", self.perplexity)));
+            return Err(Error::invalid(
+                op,
+                "perplexity",
+                format!("must be >= 1, got {}", self.perplexity),
+            ));
         }
         let need = (3.0 * self.perplexity) as usize + 2;
         if n < need {
@@ -146,18 +158,34 @@ impl TsneConfig {
             return Err(Error::invalid(op, "iters", "must be at least 1"));
         }
         if !(self.theta > 0.0 && self.theta.is_finite()) {
-            return Err(Error::invalid(op, "theta", format!("must be > 0, got {}", self.theta)));
+            return Err(Error::invalid(
+                op,
+                "theta",
+                format!("must be > 0, got {}", self.theta),
+            ));
         }
-        if !(self.exaggeration >= 1.0) {
-            return Err(Error::invalid(op, "exaggeration", format!("must be >= 1, got {}", self.exaggeration)));
+        if self.exaggeration.is_nan() || self.exaggeration < 1.0 {
+            return Err(Error::invalid(
+                op,
+                "exaggeration",
+                format!("must be >= 1, got {}", self.exaggeration),
+            ));
         }
         if let Some(lr) = self.learning_rate {
             if !(lr > 0.0 && lr.is_finite()) {
-                return Err(Error::invalid(op, "learning_rate", format!("must be > 0, got {lr}")));
+                return Err(Error::invalid(
+                    op,
+                    "learning_rate",
+                    format!("must be > 0, got {lr}"),
+                ));
             }
         }
         if self.method == Method::Fft && self.dims != 2 {
-            return Err(Error::invalid(op, "method", "'fft' works for dims = 2 only; use 'bh' for 3-D"));
+            return Err(Error::invalid(
+                op,
+                "method",
+                "'fft' works for dims = 2 only; use 'bh' for 3-D",
+            ));
         }
         Ok(())
     }
@@ -178,10 +206,28 @@ impl TsneConfig {
 pub fn tsne(
     x: &Tensor,
     cfg: &TsneConfig,
-    progress: Option<&dyn Fn(usize, f64)>,
+    progress: Option<&(dyn Fn(usize, f64) + Sync)>,
 ) -> Result<TsneResult> {
     let (data, n, d) = knn::host_rows("viz::tsne", x)?;
     cfg.check(n)?;
+    if cfg.deterministic {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .map_err(|e| Error::msg(format!("viz::tsne: cannot start a 1-thread pool: {e}")))?;
+        return pool.install(|| embed(&data, n, d, cfg, progress));
+    }
+    embed(&data, n, d, cfg, progress)
+}
+
+/// The work of [`tsne`] on host rows, in the current rayon pool.
+fn embed(
+    data: &[f32],
+    n: usize,
+    d: usize,
+    cfg: &TsneConfig,
+    progress: Option<&(dyn Fn(usize, f64) + Sync)>,
+) -> Result<TsneResult> {
     let method = cfg.resolve(n);
     let k = if method == Method::Exact {
         n - 1
@@ -233,7 +279,7 @@ fn fit<const D: usize>(
     p: &affinity::SparseP,
     init: &[f64],
     cfg: &TsneConfig,
-    progress: Option<&dyn Fn(usize, f64)>,
+    progress: Option<&(dyn Fn(usize, f64) + Sync)>,
     solve: impl for<'a> Fn(&mut tSNE<'a, f32, &'a [f32], D>, &[Vec<Neighbor<f32>>]),
 ) -> Result<Vec<f64>> {
     let rows: Vec<&[f32]> = data.chunks(d).collect();
@@ -272,7 +318,7 @@ fn fit<const D: usize>(
                 }
                 let it = offset.get() + epoch + 1;
                 if let Some(cb) = progress {
-                    if it % REPORT_EVERY == 0 && it <= last {
+                    if it.is_multiple_of(REPORT_EVERY) && it <= last {
                         let y: Vec<f64> = y.iter().map(|&a| a as f64).collect();
                         cb(it, affinity::kl(p, &y, D));
                     }

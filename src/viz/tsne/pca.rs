@@ -17,7 +17,12 @@ pub fn pca_init(x: &[f32], n: usize, d: usize, dims: usize, seed: u64) -> Vec<f6
         .collect();
     let xc: Vec<f64> = x
         .par_chunks(d)
-        .flat_map_iter(|r| r.iter().zip(&mean).map(|(&a, m)| a as f64 - m).collect::<Vec<_>>())
+        .flat_map_iter(|r| {
+            r.iter()
+                .zip(&mean)
+                .map(|(&a, m)| a as f64 - m)
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut r = rng(seed);
     // V: d×dims, column-major (one axis per Vec).
