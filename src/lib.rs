@@ -14,5 +14,6 @@ pub mod objectives;
 pub mod script;
 pub mod tensor;
 pub mod train;
+pub mod viz;
 
 pub use error::{Error, Result};

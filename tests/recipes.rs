@@ -6,30 +6,84 @@ use std::process::Command;
 
 fn xmodal() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_xmodal"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("XMODAL_DEVICE");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("XMODAL_DEVICE");
     c
 }
 
 #[test]
 fn the_main_job_at_preset_tiny_prints_three_tables_with_valid_map() {
     let out = std::env::temp_dir().join(format!("xmodal-cmplaces-{}", std::process::id()));
-    let o = xmodal().args(["run", "scripts/cmplaces.rhai", "--set", "preset=tiny", "--set"]).arg(format!("out={}", out.display())).output().unwrap();
+    let o = xmodal()
+        .args([
+            "run",
+            "scripts/cmplaces.rhai",
+            "--set",
+            "preset=tiny",
+            "--set",
+        ])
+        .arg(format!("out={}", out.display()))
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
-    for t in ["Table 1: cross-modal retrieval mAP", "Table 2: mean cross-modal mAP", "Table 3: within-modal mAP"] {
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for t in [
+        "Table 1: cross-modal retrieval mAP",
+        "Table 2: mean cross-modal mAP",
+        "Table 3: within-modal mAP",
+    ] {
         assert!(stdout.contains(t), "missing {t}:\n{stdout}");
     }
-    let chance: f64 = stdout.lines().find_map(|l| l.strip_prefix("chance: ")).and_then(|l| l.split_whitespace().next()).and_then(|v| v.parse().ok()).expect("chance line");
+    let chance: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("chance: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("chance line");
     let table1 = std::fs::read_to_string(out.join("table1.md")).unwrap();
-    let methods = ["BL-Ind", "BL-ShFinal", "BL-ShAll", "A: Tune", "A: Tune (Free)", "B: StatReg (Gaussian)", "B: StatReg (GMM)", "C: Tune + StatReg (GMM)"];
+    let methods = [
+        "BL-Ind",
+        "BL-ShFinal",
+        "BL-ShAll",
+        "A: Tune",
+        "A: Tune (Free)",
+        "B: StatReg (Gaussian)",
+        "B: StatReg (GMM)",
+        "C: Tune + StatReg (GMM)",
+    ];
     for m in methods {
-        let row = table1.lines().find(|l| l.starts_with(&format!("| {m} |"))).unwrap_or_else(|| panic!("no row for {m}:\n{table1}"));
-        let cells: Vec<f64> = row.split('|').skip(2).filter_map(|c| c.trim().parse().ok()).collect();
-        assert_eq!(cells.len(), 21, "20 query/target pairs and the mean for {m}: {row}");
+        let row = table1
+            .lines()
+            .find(|l| l.starts_with(&format!("| {m} |")))
+            .unwrap_or_else(|| panic!("no row for {m}:\n{table1}"));
+        let cells: Vec<f64> = row
+            .split('|')
+            .skip(2)
+            .filter_map(|c| c.trim().parse().ok())
+            .collect();
+        assert_eq!(
+            cells.len(),
+            21,
+            "20 query/target pairs and the mean for {m}: {row}"
+        );
         assert!(cells.iter().all(|v| (0.0..=100.0).contains(v)), "{row}");
-        assert!(cells[20] > chance, "{m}: mean {} should beat chance {chance}", cells[20]);
+        assert!(
+            cells[20] > chance,
+            "{m}: mean {} should beat chance {chance}",
+            cells[20]
+        );
     }
-    for f in ["table2.md", "table3.md", "RESULTS.md", "C_Tune_and_StatReg_GMM_fc7.csv", "BL-Ind_fc7.json"] {
+    for f in [
+        "table2.md",
+        "table3.md",
+        "RESULTS.md",
+        "C_Tune_and_StatReg_GMM_fc7.csv",
+        "BL-Ind_fc7.json",
+    ] {
         assert!(out.join(f).exists(), "{f} not written");
     }
     let _ = std::fs::remove_dir_all(out);
@@ -54,6 +108,10 @@ fn see_hear_read_recipes_run_on_paired_data() {
     std::fs::write(&f, script).unwrap();
     let o = xmodal().arg("run").arg(&f).output().unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(o.status.success() && stdout.ends_with("ok\n"), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success() && stdout.ends_with("ok\n"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -10,6 +10,7 @@ pub mod loss;
 pub mod net;
 pub mod nn;
 pub mod options;
+pub mod plot;
 pub mod reg;
 pub mod repl;
 pub mod runner;
@@ -21,6 +22,7 @@ pub mod sys;
 pub mod tensor;
 pub mod train;
 pub mod value;
+pub mod viz;
 
 use rhai::Engine;
 use std::path::PathBuf;
@@ -54,6 +56,8 @@ pub fn engine(base: Option<PathBuf>) -> Engine {
     nn::register(&mut engine);
     loss::register(&mut engine);
     reg::register(&mut engine);
+    viz::register(&mut engine);
+    plot::register(&mut engine);
     engine.set_module_resolver(stdlib::resolver(base));
     // `var` is reserved by Rhai for future use; xmodal names `tensor::var` after the papers'
     // habit, so the word is read as a plain identifier. `eval` likewise, for the `eval::`

@@ -1,0 +1,595 @@
+//! `plot::` — charts as PNG or SVG (by the path's extension) from tensors, arrays and maps. The
+//! drawing lives in `crate::viz::plot`; here arguments become chart structs.
+
+use super::convert::{guard_at, number, RhaiResult};
+use super::options::Opts;
+use super::value::ScriptTensor;
+use crate::error::{Error, Result};
+use crate::viz::plot::{
+    self, bar::Bars, curves::Curves, heatmap::Heatmap, hist::Hist, line::Lines,
+};
+use crate::viz::plot::{line::Series, scatter::subsample, scatter::Scatter, thumbs::Thumbs};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Engine, Map};
+
+/// Register the `plot::` namespace.
+pub fn register(engine: &mut Engine) {
+    engine.register_static_module("plot", exported_module!(plot_api).into());
+}
+
+/// Numbers from a tensor (all elements) or an array of numbers.
+fn numbers(op: &str, what: &str, d: &Dynamic) -> Result<Vec<f64>> {
+    if let Some(t) = d.read_lock::<ScriptTensor>() {
+        return crate::tensor::to_f64_vec(t.tensor());
+    }
+    let arr = d.read_lock::<Array>().ok_or_else(|| {
+        Error::invalid(
+            op,
+            what,
+            format!(
+                "expected a Tensor or an array of numbers, got {}",
+                d.type_name()
+            ),
+        )
+    })?;
+    arr.iter().map(|x| number(op, what, x)).collect()
+}
+
+/// Rows of a 2-D tensor or a nested array, each `cols` long when `cols` is given.
+fn matrix(op: &str, what: &str, d: &Dynamic, cols: Option<usize>) -> Result<Vec<Vec<f64>>> {
+    let rows: Vec<Vec<f64>> = if let Some(t) = d.read_lock::<ScriptTensor>() {
+        let (r, c) = t.tensor().dims2().map_err(|_| {
+            Error::invalid(
+                op,
+                what,
+                format!("expected a 2-D tensor, got shape {:?}", t.tensor().dims()),
+            )
+        })?;
+        let v = crate::tensor::to_f64_vec(t.tensor())?;
+        (0..r).map(|i| v[i * c..(i + 1) * c].to_vec()).collect()
+    } else {
+        let (v, shape, _) = super::convert::nested(op, d)?;
+        if shape.len() != 2 {
+            return Err(Error::invalid(
+                op,
+                what,
+                format!("expected a 2-D table, got shape {shape:?}"),
+            ));
+        }
+        v.chunks(shape[1].max(1)).map(|r| r.to_vec()).collect()
+    };
+    if let Some(c) = cols {
+        if rows.iter().any(|r| r.len() != c) {
+            return Err(Error::invalid(
+                op,
+                what,
+                format!("expected {c} columns per row"),
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+/// Group ids and names from labels: strings (groups in order of first appearance) or integers
+/// (groups in numeric order, named by `names` when given, else by the number).
+fn groups(
+    op: &str,
+    what: &str,
+    d: &Dynamic,
+    names: &[String],
+) -> Result<(Vec<usize>, Vec<String>)> {
+    let strings: Option<Vec<String>> = d
+        .read_lock::<Array>()
+        .and_then(|a| a.iter().map(|x| x.clone().into_string().ok()).collect());
+    if let Some(s) = strings.filter(|s| !s.is_empty()) {
+        let mut seen: Vec<String> = vec![];
+        let ids = s
+            .iter()
+            .map(|x| match seen.iter().position(|y| y == x) {
+                Some(i) => i,
+                None => {
+                    seen.push(x.clone());
+                    seen.len() - 1
+                }
+            })
+            .collect();
+        return Ok((ids, seen));
+    }
+    let v = numbers(op, what, d)?;
+    if v.iter().any(|x| *x < 0.0 || x.fract() != 0.0) {
+        return Err(Error::invalid(
+            op,
+            what,
+            "labels must be strings or non-negative integers",
+        ));
+    }
+    let mut uniq: Vec<usize> = v.iter().map(|&x| x as usize).collect();
+    uniq.sort_unstable();
+    uniq.dedup();
+    let ids = v
+        .iter()
+        .map(|&x| uniq.binary_search(&(x as usize)).unwrap_or(0))
+        .collect();
+    let label = |u: usize| names.get(u).cloned().unwrap_or_else(|| u.to_string());
+    Ok((ids, uniq.into_iter().map(label).collect()))
+}
+
+/// The required `path` option.
+fn path(o: &Opts) -> Result<String> {
+    if !o.has("path") {
+        return Err(Error::invalid(
+            o.op(),
+            "path",
+            "missing: give #{ path: \"out.png\" } (.png or .svg)",
+        ));
+    }
+    o.string("path", "")
+}
+
+/// The `size` option: [width, height] in pixels.
+fn size(o: &Opts, default: (u32, u32)) -> Result<(u32, u32)> {
+    match o.get("size") {
+        None => Ok(default),
+        Some(d) => {
+            let v = numbers(o.op(), "size", d)?;
+            if v.len() != 2 {
+                return Err(Error::invalid(o.op(), "size", "expected [width, height]"));
+            }
+            Ok((v[0] as u32, v[1] as u32))
+        }
+    }
+}
+
+/// Points of an N×2 tensor or table.
+fn points(op: &str, d: &Dynamic) -> Result<Vec<(f64, f64)>> {
+    Ok(matrix(op, "points", d, Some(2))?
+        .into_iter()
+        .map(|r| (r[0], r[1]))
+        .collect())
+}
+
+/// Series from a map name → values (tensor/array; x = 0, 1, …) or a single unnamed series.
+fn series(op: &str, d: &Dynamic, x: Option<&[f64]>) -> Result<Vec<Series>> {
+    let with_x = |name: String, ys: Vec<f64>| -> Result<Series> {
+        let xs: Vec<f64> = match x {
+            Some(x) => {
+                plot::check_len(op, &format!("x of series '{name}'"), x.len(), ys.len())?;
+                x.to_vec()
+            }
+            None => (0..ys.len()).map(|i| i as f64).collect(),
+        };
+        Ok((name, xs.into_iter().zip(ys).collect()))
+    };
+    if let Some(m) = d.read_lock::<Map>() {
+        let mut out = vec![];
+        for (k, v) in m.iter() {
+            out.push(with_x(k.to_string(), numbers(op, k, v)?)?);
+        }
+        return Ok(out);
+    }
+    Ok(vec![with_x(String::new(), numbers(op, "values", d)?)?])
+}
+
+fn scatter_chart(
+    op: &str,
+    pts: Vec<(f64, f64)>,
+    colour: (Vec<usize>, Vec<String>),
+    marker: (Vec<usize>, Vec<String>),
+    o: &Opts,
+) -> Result<()> {
+    let keep = subsample(pts.len(), o.usize("max_points", 5000)?, o.seed()?);
+    let pick = |v: &Vec<usize>| {
+        if v.is_empty() {
+            vec![]
+        } else {
+            keep.iter().map(|&i| v[i]).collect()
+        }
+    };
+    let chart = Scatter {
+        points: keep.iter().map(|&i| pts[i]).collect(),
+        colour: pick(&colour.0),
+        colour_names: colour.1,
+        marker: pick(&marker.0),
+        marker_names: marker.1,
+        title: o.string("title", "")?,
+        x_label: o.string("x_label", "")?,
+        y_label: o.string("y_label", "")?,
+        size: o.usize("marker_size", 4)? as u32,
+    };
+    let _ = op;
+    plot::save(&chart, path(o)?, size(o, (1200, 900))?)
+}
+
+#[export_module]
+pub mod plot_api {
+    use super::*;
+
+    /// Scatter plot. `plot::scatter(points, labels, opts)` with an N×2 tensor (or table) and N
+    /// labels (strings or integers, one colour each, with a legend), or `plot::scatter(x, y, opts)`
+    /// with two equally long series (one colour).
+    ///
+    /// Options: `path` (required, .png or .svg), `title` (""), `x_label` (""), `y_label` (""),
+    /// `names` (names of integer labels), `max_points` (5000, subsampled with `seed`),
+    /// `marker_size` (4 px), `size` ([1200, 900]).
+    ///
+    /// ```rhai
+    /// let p = tensor::randn([50, 2], #{ seed: 1 });
+    /// let labels = [];
+    /// for i in 0..50 { labels.push(i % 3); }
+    /// plot::scatter(p, labels, #{ path: "/tmp/xmodal_doc_scatter.svg", title: "demo" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn scatter(
+        ctx: NativeCallContext,
+        x: Dynamic,
+        y_or_labels: Dynamic,
+        opts: Map,
+    ) -> RhaiResult<()> {
+        const OP: &str = "plot::scatter";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &[
+                    "path",
+                    "title",
+                    "x_label",
+                    "y_label",
+                    "names",
+                    "max_points",
+                    "seed",
+                    "marker_size",
+                    "size",
+                ],
+            )?;
+            let names = o.strings("names", &[])?;
+            let two_d = x
+                .read_lock::<ScriptTensor>()
+                .map(|t| t.tensor().rank() == 2)
+                .unwrap_or(false)
+                || x.read_lock::<Array>()
+                    .map(|a| a.first().map(|r| r.is_array()).unwrap_or(false))
+                    .unwrap_or(false);
+            if two_d {
+                let pts = points(OP, &x)?;
+                let g = groups(OP, "labels", &y_or_labels, &names)?;
+                plot::check_len(OP, "labels", g.0.len(), pts.len())?;
+                scatter_chart(OP, pts, g, (vec![], vec![]), &o)
+            } else {
+                let xs = numbers(OP, "x", &x)?;
+                let ys = numbers(OP, "y", &y_or_labels)?;
+                plot::check_len(OP, "y", ys.len(), xs.len())?;
+                let n = xs.len();
+                scatter_chart(
+                    OP,
+                    xs.into_iter().zip(ys).collect(),
+                    (vec![0; n], vec![]),
+                    (vec![], vec![]),
+                    &o,
+                )
+            }
+        })
+    }
+
+    /// The papers' t-SNE figure: an N×2 embedding, N category labels and N modality labels
+    /// (strings or integers).
+    ///
+    /// Options: `path` (required), `color`: `"category"` | `"modality"` ("category"),
+    /// `marker`: `"modality"` | `"none"` ("modality"), `title` (""), `names` (names of integer
+    /// categories), `max_points` (5000, subsampled with `seed`), `marker_size` (4), `size`
+    /// ([1200, 900]).
+    ///
+    /// ```rhai
+    /// let y = tensor::randn([40, 2], #{ seed: 3 });
+    /// let cats = [];
+    /// let mods = [];
+    /// for i in 0..40 { cats.push(i % 4); mods.push(if i < 20 { "natural" } else { "clipart" }); }
+    /// plot::tsne(y, cats, mods, #{ path: "/tmp/xmodal_doc_tsne.svg", title: "fc7" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn tsne(
+        ctx: NativeCallContext,
+        embedding: Dynamic,
+        labels: Dynamic,
+        modalities: Dynamic,
+        opts: Map,
+    ) -> RhaiResult<()> {
+        const OP: &str = "plot::tsne";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &[
+                    "path",
+                    "color",
+                    "marker",
+                    "title",
+                    "names",
+                    "max_points",
+                    "seed",
+                    "marker_size",
+                    "size",
+                ],
+            )?;
+            let pts = points(OP, &embedding)?;
+            let cats = groups(OP, "labels", &labels, &o.strings("names", &[])?)?;
+            let mods = groups(OP, "modalities", &modalities, &[])?;
+            plot::check_len(OP, "labels", cats.0.len(), pts.len())?;
+            plot::check_len(OP, "modalities", mods.0.len(), pts.len())?;
+            let colour = match o
+                .choice("color", "category", &["category", "modality"])?
+                .as_str()
+            {
+                "modality" => mods.clone(),
+                _ => cats,
+            };
+            let marker = match o
+                .choice("marker", "modality", &["modality", "none"])?
+                .as_str()
+            {
+                "modality" => mods,
+                _ => (vec![], vec![]),
+            };
+            scatter_chart(OP, pts, colour, marker, &o)
+        })
+    }
+
+    /// Line chart of one series (tensor or array; x = 0, 1, …) or of several (a map name →
+    /// values), with a legend.
+    ///
+    /// Options: `path` (required), `x` (shared x values), `title`, `x_label`, `y_label` (""),
+    /// `size` ([1200, 800]).
+    ///
+    /// ```rhai
+    /// plot::line(#{ train: [3.0, 2.0, 1.5], val: [3.2, 2.4, 2.1] }, #{ path: "/tmp/xmodal_doc_line.svg", x_label: "epoch" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn line(ctx: NativeCallContext, values: Dynamic, opts: Map) -> RhaiResult<()> {
+        const OP: &str = "plot::line";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &["path", "x", "title", "x_label", "y_label", "size"],
+            )?;
+            let x = match o.get("x") {
+                Some(d) => Some(numbers(OP, "x", d)?),
+                None => None,
+            };
+            let chart = Lines {
+                series: series(OP, &values, x.as_deref())?,
+                title: o.string("title", "")?,
+                x_label: o.string("x_label", "")?,
+                y_label: o.string("y_label", "")?,
+            };
+            plot::save(&chart, path(&o)?, size(&o, (1200, 800))?)
+        })
+    }
+
+    /// Bar chart: an array of numbers (one bar per group) or a map series → array (grouped bars,
+    /// e.g. methods × layers), with the values written above the bars.
+    ///
+    /// Options: `path` (required), `groups` (names along x; default "0", "1", …), `title`,
+    /// `y_label` (""), `decimals` (2), `size` ([1200, 800]).
+    ///
+    /// ```rhai
+    /// plot::bar(#{ "ours": [0.21, 0.25], "baseline": [0.12, 0.14] }, #{ groups: ["pool5", "fc7"], path: "/tmp/xmodal_doc_bar.svg", y_label: "mAP" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn bar(ctx: NativeCallContext, values: Dynamic, opts: Map) -> RhaiResult<()> {
+        const OP: &str = "plot::bar";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &["path", "groups", "title", "y_label", "decimals", "size"],
+            )?;
+            let series: Vec<(String, Vec<f64>)> = match values.read_lock::<Map>() {
+                Some(m) => m
+                    .iter()
+                    .map(|(k, v)| Ok((k.to_string(), numbers(OP, k, v)?)))
+                    .collect::<Result<_>>()?,
+                None => vec![(String::new(), numbers(OP, "values", &values)?)],
+            };
+            let n = series.first().map(|s| s.1.len()).unwrap_or(0);
+            let default: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            let groups = if o.has("groups") {
+                o.strings("groups", &[])?
+            } else {
+                default
+            };
+            let chart = Bars {
+                groups,
+                series,
+                title: o.string("title", "")?,
+                y_label: o.string("y_label", "")?,
+                decimals: o.usize("decimals", 2)?,
+            };
+            plot::save(&chart, path(&o)?, size(&o, (1200, 800))?)
+        })
+    }
+
+    /// Histogram of a tensor's elements or an array of numbers (equal-width bins over the range).
+    ///
+    /// Options: `path` (required), `bins` (30), `title`, `x_label` (""), `size` ([1200, 800]).
+    ///
+    /// ```rhai
+    /// plot::hist(tensor::randn([500], #{ seed: 4 }), #{ bins: 20, path: "/tmp/xmodal_doc_hist.svg" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn hist(ctx: NativeCallContext, values: Dynamic, opts: Map) -> RhaiResult<()> {
+        const OP: &str = "plot::hist";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(OP, opts, &["path", "bins", "title", "x_label", "size"])?;
+            let chart = Hist {
+                values: numbers(OP, "values", &values)?,
+                bins: o.usize("bins", 30)?,
+                title: o.string("title", "")?,
+                x_label: o.string("x_label", "")?,
+            };
+            plot::save(&chart, path(&o)?, size(&o, (1200, 800))?)
+        })
+    }
+
+    /// Heatmap of a matrix (2-D tensor or nested array) with its values written in the cells,
+    /// e.g. the query × target mAP table.
+    ///
+    /// Options: `path` (required), `rows`, `cols` (labels; default indices), `title`,
+    /// `row_label`, `col_label` (""), `decimals` (2), `size` ([1000, 900]).
+    ///
+    /// ```rhai
+    /// plot::heatmap([[0.5, 0.1], [0.2, 0.4]], #{ rows: ["nat", "clip"], cols: ["nat", "clip"], path: "/tmp/xmodal_doc_heat.svg", title: "mAP" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn heatmap(ctx: NativeCallContext, matrix: Dynamic, opts: Map) -> RhaiResult<()> {
+        const OP: &str = "plot::heatmap";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &[
+                    "path",
+                    "rows",
+                    "cols",
+                    "title",
+                    "row_label",
+                    "col_label",
+                    "decimals",
+                    "size",
+                ],
+            )?;
+            let values = super::matrix(OP, "matrix", &matrix, None)?;
+            let nr = values.len();
+            let nc = values.first().map(|r| r.len()).unwrap_or(0);
+            let idx = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+            let rows = if o.has("rows") {
+                o.strings("rows", &[])?
+            } else {
+                idx(nr)
+            };
+            let cols = if o.has("cols") {
+                o.strings("cols", &[])?
+            } else {
+                idx(nc)
+            };
+            let chart = Heatmap {
+                values,
+                rows,
+                cols,
+                title: o.string("title", "")?,
+                row_label: o.string("row_label", "")?,
+                col_label: o.string("col_label", "")?,
+                decimals: o.usize("decimals", 2)?,
+            };
+            plot::save(&chart, path(&o)?, size(&o, (1000, 900))?)
+        })
+    }
+
+    /// Training curves: `history` maps a metric ("loss", "accuracy") to a map modality → values
+    /// per logged step; one panel per metric, one line per modality.
+    ///
+    /// Options: `path` (required), `every` (steps between logged values, 1), `title` (""),
+    /// `size` ([1500, 650]).
+    ///
+    /// ```rhai
+    /// let h = #{ loss: #{ nat: [2.0, 1.2, 0.9], clip: [2.2, 1.6, 1.1] }, accuracy: #{ nat: [0.1, 0.4, 0.6] } };
+    /// plot::curves(h, #{ every: 100, path: "/tmp/xmodal_doc_curves.svg" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn curves(ctx: NativeCallContext, history: Map, opts: Map) -> RhaiResult<()> {
+        const OP: &str = "plot::curves";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(OP, opts, &["path", "every", "title", "size"])?;
+            let every = o.f64("every", 1.0)?;
+            let mut panels = vec![];
+            for (metric, per) in history.iter() {
+                let m = per.read_lock::<Map>().ok_or_else(|| {
+                    Error::invalid(OP, metric, "expected a map modality → values")
+                })?;
+                let mut s = vec![];
+                for (modality, v) in m.iter() {
+                    let ys = numbers(OP, modality, v)?;
+                    s.push((
+                        modality.to_string(),
+                        ys.into_iter()
+                            .enumerate()
+                            .map(|(i, y)| (i as f64 * every, y))
+                            .collect(),
+                    ));
+                }
+                panels.push((metric.to_string(), s));
+            }
+            let chart = Curves {
+                panels,
+                title: o.string("title", "")?,
+            };
+            plot::save(&chart, path(&o)?, size(&o, (1500, 650))?)
+        })
+    }
+
+    /// Thumbnails at embedded points: an N×2 embedding and an N×3×H×W image tensor with values
+    /// in [0, 1] (texts and sounds as rendered tiles).
+    ///
+    /// Options: `path` (required), `title` (""), `thumb` (longer side in px, 32), `max_points`
+    /// (400, subsampled with `seed`), `size` ([1200, 1000]).
+    ///
+    /// ```rhai
+    /// let y = tensor::randn([10, 2], #{ seed: 5 });
+    /// let imgs = tensor::rand([10, 3, 8, 8], #{ seed: 6 });
+    /// plot::thumbnails(y, imgs, #{ path: "/tmp/xmodal_doc_thumbs.png" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn thumbnails(
+        ctx: NativeCallContext,
+        embedding: Dynamic,
+        images: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<()> {
+        const OP: &str = "plot::thumbnails";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &["path", "title", "thumb", "max_points", "seed", "size"],
+            )?;
+            let pts = points(OP, &embedding)?;
+            let t = images.tensor();
+            let (n, c, h, w) = t.dims4().map_err(|_| {
+                Error::invalid(
+                    OP,
+                    "images",
+                    format!("expected N×3×H×W, got shape {:?}", t.dims()),
+                )
+            })?;
+            if c != 3 {
+                return Err(Error::invalid(
+                    OP,
+                    "images",
+                    format!("expected 3 channels, got {c}"),
+                ));
+            }
+            plot::check_len(OP, "images", n, pts.len())?;
+            let v = crate::tensor::to_f64_vec(t)?;
+            let keep = subsample(n, o.usize("max_points", 400)?, o.seed()?);
+            let imgs = keep
+                .iter()
+                .map(|&i| {
+                    image::RgbImage::from_fn(w as u32, h as u32, |x, y| {
+                        let px = |ch: usize| {
+                            let a = v[((i * 3 + ch) * h + y as usize) * w + x as usize];
+                            (a.clamp(0.0, 1.0) * 255.0).round() as u8
+                        };
+                        image::Rgb([px(0), px(1), px(2)])
+                    })
+                })
+                .collect();
+            let chart = Thumbs {
+                points: keep.iter().map(|&i| pts[i]).collect(),
+                images: imgs,
+                title: o.string("title", "")?,
+                thumb: o.usize("thumb", 32)? as u32,
+            };
+            plot::save(&chart, path(&o)?, size(&o, (1200, 1000))?)
+        })
+    }
+}

@@ -1,0 +1,251 @@
+//! Every chart kind writes a valid PNG (decoded back: size, several colours) and SVG (the
+//! expected labels in the text), from the Rust API and from scripts.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use xmodal::viz::plot::{self, bar::Bars, curves::Curves, heatmap::Heatmap, hist::Hist};
+use xmodal::viz::plot::{line::Lines, scatter::Scatter, thumbs::Thumbs, Chart};
+
+fn out(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("xmodal_plot_tests_{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+/// Decode the PNG, check its size and that it holds at least `colours` distinct colours.
+fn check_png(path: &PathBuf, size: (u32, u32), colours: usize) {
+    let img = image::open(path).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), size, "{}", path.display());
+    let distinct: HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    assert!(
+        distinct.len() >= colours,
+        "{}: only {} colours",
+        path.display(),
+        distinct.len()
+    );
+}
+
+fn check_svg(path: &PathBuf, labels: &[&str]) {
+    let s = std::fs::read_to_string(path).unwrap();
+    assert!(s.starts_with("<svg"), "{}", path.display());
+    for l in labels {
+        assert!(s.contains(l), "{} lacks '{l}'", path.display());
+    }
+}
+
+/// PNG and SVG of `chart`, checked.
+fn both<C: Chart>(chart: &C, name: &str, labels: &[&str], colours: usize) {
+    let size = (800, 600);
+    let png = out(&format!("{name}.png"));
+    plot::save(chart, &png, size).unwrap();
+    check_png(&png, size, colours);
+    let svg = out(&format!("{name}.svg"));
+    plot::save(chart, &svg, size).unwrap();
+    check_svg(&svg, labels);
+}
+
+fn scatter() -> Scatter {
+    let points = (0..60)
+        .map(|i| ((i as f64).cos() * i as f64, (i as f64).sin() * i as f64))
+        .collect();
+    Scatter {
+        points,
+        colour: (0..60).map(|i| i % 3).collect(),
+        colour_names: vec!["beach".into(), "forest".into(), "kitchen".into()],
+        marker: (0..60).map(|i| i / 30).collect(),
+        marker_names: vec!["natural".into(), "clipart".into()],
+        title: "fc7 t-SNE".into(),
+        x_label: "t-SNE 1".into(),
+        y_label: "t-SNE 2".into(),
+        size: 4,
+    }
+}
+
+#[test]
+fn scatter_writes_png_and_svg_with_legend() {
+    both(
+        &scatter(),
+        "scatter",
+        &["fc7 t-SNE", "beach", "kitchen", "clipart", "t-SNE 1"],
+        5,
+    );
+}
+
+#[test]
+fn line_writes_png_and_svg() {
+    let chart = Lines {
+        series: vec![
+            (
+                "train".into(),
+                (0..20)
+                    .map(|i| (i as f64, 1.0 / (1.0 + i as f64)))
+                    .collect(),
+            ),
+            (
+                "val".into(),
+                (0..20)
+                    .map(|i| (i as f64, 1.2 / (1.0 + i as f64)))
+                    .collect(),
+            ),
+        ],
+        title: "loss".into(),
+        x_label: "epoch".into(),
+        y_label: "loss".into(),
+    };
+    both(&chart, "line", &["train", "val", "epoch"], 4);
+}
+
+#[test]
+fn grouped_bars_write_png_and_svg_with_values() {
+    let chart = Bars {
+        groups: vec!["pool5".into(), "fc7".into()],
+        series: vec![("A".into(), vec![0.2, 0.3]), ("B".into(), vec![0.1, 0.25])],
+        title: "mean mAP".into(),
+        y_label: "mAP".into(),
+        decimals: 2,
+    };
+    both(
+        &chart,
+        "bar",
+        &["pool5", "fc7", "0.30", "0.25", "mean mAP"],
+        4,
+    );
+}
+
+#[test]
+fn histogram_writes_png_and_svg() {
+    let chart = Hist {
+        values: (0..500)
+            .map(|i| ((i * 7919) % 1000) as f64 / 100.0)
+            .collect(),
+        bins: 10,
+        title: "activations".into(),
+        x_label: "value".into(),
+    };
+    both(&chart, "hist", &["activations", "count"], 3);
+}
+
+#[test]
+fn heatmap_writes_values_in_cells() {
+    let chart = Heatmap {
+        values: vec![
+            vec![0.51, 0.12, 0.08],
+            vec![0.2, 0.44, 0.1],
+            vec![0.05, 0.09, 0.37],
+        ],
+        rows: vec!["nat".into(), "clip".into(), "spa".into()],
+        cols: vec!["nat".into(), "clip".into(), "spa".into()],
+        title: "mAP".into(),
+        row_label: "query".into(),
+        col_label: "target".into(),
+        decimals: 2,
+    };
+    both(
+        &chart,
+        "heatmap",
+        &["0.51", "0.44", "0.37", "clip", "query"],
+        6,
+    );
+}
+
+#[test]
+fn curves_write_one_panel_per_metric() {
+    let s = |k: f64| {
+        (0..30)
+            .map(|i| (i as f64 * 10.0, k / (1.0 + i as f64)))
+            .collect::<Vec<_>>()
+    };
+    let chart = Curves {
+        panels: vec![
+            (
+                "loss".into(),
+                vec![("nat".into(), s(2.0)), ("clip".into(), s(2.5))],
+            ),
+            ("accuracy".into(), vec![("nat".into(), s(0.5))]),
+        ],
+        title: "training".into(),
+    };
+    both(
+        &chart,
+        "curves",
+        &["loss", "accuracy", "nat", "clip", "step"],
+        4,
+    );
+}
+
+#[test]
+fn thumbnails_draw_the_images() {
+    let images = (0..12)
+        .map(|i| {
+            image::RgbImage::from_fn(8, 8, |x, y| {
+                image::Rgb([(x * 30) as u8, (y * 30) as u8, (i * 20) as u8])
+            })
+        })
+        .collect();
+    let chart = Thumbs {
+        points: (0..12).map(|i| (i as f64, (i * i) as f64)).collect(),
+        images,
+        title: "thumbs".into(),
+        thumb: 32,
+    };
+    both(&chart, "thumbs", &["thumbs"], 20);
+}
+
+#[test]
+fn unknown_extension_is_an_error_naming_the_path() {
+    let e = plot::save(&scatter(), out("x.jpg"), (400, 300))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("x.jpg") && e.contains(".png or .svg"), "{e}");
+}
+
+#[test]
+fn subsample_is_seeded_and_bounded() {
+    use xmodal::viz::plot::scatter::subsample;
+    let a = subsample(1000, 100, 7);
+    assert_eq!(a.len(), 100);
+    assert_eq!(a, subsample(1000, 100, 7));
+    assert_ne!(a, subsample(1000, 100, 8));
+    assert_eq!(subsample(5, 100, 1), vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn scripts_draw_every_chart_and_reject_unknown_options() {
+    let dir = out("script");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display();
+    let src = format!(
+        r#"
+        let p = tensor::randn([40, 2], #{{ seed: 1 }});
+        let cats = [];
+        let mods = [];
+        for i in 0..40 {{ cats.push(i % 4); mods.push(if i < 20 {{ "natural" }} else {{ "clipart" }}); }}
+        plot::tsne(p, cats, mods, #{{ path: "{d}/t.png", title: "emb", names: ["a", "b", "c", "d"] }});
+        plot::tsne(p, cats, mods, #{{ path: "{d}/t.svg", color: "modality" }});
+        plot::scatter(p, cats, #{{ path: "{d}/s.png" }});
+        plot::scatter([1, 2, 3], [3, 1, 2], #{{ path: "{d}/s2.svg" }});
+        plot::line(#{{ a: [1.0, 2.0, 1.5] }}, #{{ path: "{d}/l.png" }});
+        plot::bar([0.2, 0.4], #{{ groups: ["x", "y"], path: "{d}/b.png" }});
+        plot::hist(tensor::randn([200], #{{ seed: 2 }}), #{{ path: "{d}/h.png" }});
+        plot::heatmap([[0.5, 0.1], [0.2, 0.4]], #{{ rows: ["r1", "r2"], cols: ["c1", "c2"], path: "{d}/m.svg" }});
+        plot::curves(#{{ loss: #{{ nat: [2.0, 1.0] }} }}, #{{ path: "{d}/c.png" }});
+        plot::thumbnails(p.narrow(0, 0, 6), tensor::rand([6, 3, 8, 8], #{{ seed: 3 }}), #{{ path: "{d}/th.png" }});
+        "#
+    );
+    let mut s = xmodal::script::session::Session::new(None);
+    let _ = s.eval(&src).unwrap();
+    for f in [
+        "t.png", "s.png", "l.png", "b.png", "h.png", "c.png", "th.png",
+    ] {
+        let img = image::open(dir.join(f)).unwrap();
+        assert!(img.width() >= 800, "{f}");
+    }
+    check_svg(&dir.join("t.svg"), &["natural", "clipart"]);
+    check_svg(&dir.join("m.svg"), &["0.50", "r2", "c1"]);
+    let e = s
+        .eval(&format!(
+            r#"plot::hist([1, 2], #{{ path: "{d}/x.png", colour: "red" }})"#
+        ))
+        .unwrap_err();
+    assert!(e.contains("unknown option 'colour'"), "{e}");
+}
