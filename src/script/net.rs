@@ -257,6 +257,15 @@ pub mod eval_extra {
         })
     }
 
+    /// The modality name of every row (`modalities()` lists the distinct names).
+    #[rhai_fn(global, pure)]
+    pub fn row_modalities(f: &mut FeatureSet) -> rhai::Array {
+        f.modalities
+            .iter()
+            .map(|m| rhai::Dynamic::from(m.clone()))
+            .collect()
+    }
+
     #[rhai_fn(return_raw)]
     pub fn concat(ctx: NativeCallContext, parts: rhai::Array) -> RhaiResult<FeatureSet> {
         guard_at(ctx.call_position(), "eval::concat", || {
