@@ -43,6 +43,18 @@ pub mod check_api {
         })
     }
 
+    /// Fail unless `condition` is true.
+    #[rhai_fn(name = "assert", return_raw)]
+    pub fn assert_plain(condition: bool) -> RhaiResult<()> {
+        guard("assert", || {
+            if condition {
+                Ok(())
+            } else {
+                Err(Error::msg("assertion failed"))
+            }
+        })
+    }
+
     /// Fail unless every element of `actual` (a tensor, nested array or number) is within `tol`
     /// of `expected` (absolute difference), element by element.
     ///

@@ -218,7 +218,9 @@ pub mod eval_extra {
     /// would sort the methods by name).
     ///
     /// ```rhai
-    /// let f = eval::features(tensor::randn([20, 4], #{ seed: 1 }), (0..20).map(|i| i % 2), (0..20).map(|i| if i < 10 { "nat" } else { "dsc" }));
+    /// let labels = []; let mods = [];
+    /// for i in 0..20 { labels.push(i % 2); mods.push(if i < 10 { "nat" } else { "dsc" }); }
+    /// let f = eval::features(tensor::randn([20, 4], #{ seed: 1 }), labels, mods);
     /// let t = eval::retrieval(f, #{ queries: "all" });
     /// let c = eval::compare([["Z first", t], ["A second", t]]);
     /// assert(c.methods()[0] == "Z first", "order kept");

@@ -283,6 +283,8 @@ pub mod train_api {
     /// let net = nn::cross_modal(d, #{ fc6: 64, fc7: 64 });
     /// let h = train::fit(net, d, #{ phases: [#{ iters: 2, frozen: ["shared"] }, #{ iters: 2 }], batch: 2, quiet: true });
     /// assert(h.series("total").len() == 2, "one history row per phase end");
+    /// h.plot("history.png");
+    /// assert(sys::exists("history.png"), "the curves are drawn");
     /// ```
     #[rhai_fn(return_raw)]
     pub fn fit(
@@ -425,6 +427,53 @@ pub mod train_api {
                 std::fs::write(tmp, &text)
             })
             .map_err(|e| Error::file("history.to_json", path, e))
+        })
+    }
+
+    /// Draw the history (PNG or SVG by extension): the loss terms, the training-batch accuracy
+    /// per modality and the validation accuracy per modality, one panel each, over steps.
+    #[rhai_fn(global, pure, name = "plot", return_raw)]
+    pub fn plot(h: &mut History, path: &str) -> RhaiResult<()> {
+        guard("history.plot", || {
+            let names = h.series_names();
+            let panel = |title: &str,
+                         pick: &dyn Fn(&str) -> Option<String>|
+             -> (String, Vec<(String, Vec<(f64, f64)>)>) {
+                let series = names
+                    .iter()
+                    .filter_map(|n| {
+                        pick(n).map(|label| {
+                            (
+                                label,
+                                h.series(n)
+                                    .into_iter()
+                                    .map(|(s, v)| (s as f64, v))
+                                    .collect(),
+                            )
+                        })
+                    })
+                    .collect();
+                (title.to_string(), series)
+            };
+            let panels: Vec<_> = vec![
+                panel("loss", &|n: &str| {
+                    (!n.starts_with("acc.") && !n.starts_with("val.")).then(|| n.to_string())
+                }),
+                panel("training accuracy", &|n: &str| {
+                    n.strip_prefix("acc.").map(str::to_string)
+                }),
+                panel("validation accuracy", &|n: &str| {
+                    n.strip_prefix("val.").map(str::to_string)
+                }),
+            ]
+            .into_iter()
+            .filter(|(_, s): &(String, Vec<_>)| !s.is_empty())
+            .collect();
+            let chart = crate::viz::plot::curves::Curves {
+                panels,
+                title: "training".into(),
+            };
+            crate::viz::plot::save(&chart, path, (1200, 900))
         })
     }
 
