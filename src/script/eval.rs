@@ -83,6 +83,24 @@ fn matrix(v: &[Vec<f64>]) -> Array {
     v.iter().map(|r| floats(r)).collect()
 }
 
+/// The options of `eval::retrieval` (`queries` [1000] or "all", `seed` [--seed], `batch` [0]).
+pub fn retrieval_options(op: &str, opts: Map) -> crate::error::Result<RetrievalOpts> {
+    let o = Opts::new(op, opts, &["queries", "seed", "batch"])?;
+    let queries = match o.get("queries") {
+        None => Queries::Sample(1000),
+        Some(d) if d.is_string() => {
+            o.choice("queries", "all", &["all"])?;
+            Queries::All
+        }
+        Some(_) => Queries::Sample(o.usize("queries", 1000)?),
+    };
+    Ok(RetrievalOpts {
+        queries,
+        seed: o.seed()?,
+        batch: o.usize("batch", 0)?,
+    })
+}
+
 #[export_module]
 pub mod eval_api {
     use super::*;
@@ -137,21 +155,7 @@ pub mod eval_api {
         opts: Map,
     ) -> RhaiResult<RetrievalTable> {
         guard_at(ctx.call_position(), "eval::retrieval", || {
-            let o = Opts::new("eval::retrieval", opts, &["queries", "seed", "batch"])?;
-            let queries = match o.get("queries") {
-                None => Queries::Sample(1000),
-                Some(d) if d.is_string() => {
-                    o.choice("queries", "all", &["all"])?;
-                    Queries::All
-                }
-                Some(_) => Queries::Sample(o.usize("queries", 1000)?),
-            };
-            let opts = RetrievalOpts {
-                queries,
-                seed: o.seed()?,
-                batch: o.usize("batch", 0)?,
-            };
-            eval::retrieval(&features, &opts)
+            eval::retrieval(&features, &retrieval_options("eval::retrieval", opts)?)
         })
     }
 

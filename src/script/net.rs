@@ -259,6 +259,43 @@ pub mod eval_extra {
         })
     }
 
+    /// Table 2 of the paper for one net: cross-modal retrieval at each layer, as a map from layer
+    /// to RetrievalTable (`table.mean()` is the Table 2 cell). Options as `eval::retrieval`.
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 2, per_category: 3, modalities: ["nat", "dsc"], seed: 1 });
+    /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32 });
+    /// let t = eval::layer_table(net, d, ["pool5", "fc7"], #{ queries: "all" });
+    /// assert(t.fc7.mean() >= 0.0 && t.pool5.mean() <= 1.0, "one table per layer");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn layer_table(
+        ctx: NativeCallContext,
+        net: ScriptNet,
+        data: Dataset,
+        layers: rhai::Array,
+        opts: Map,
+    ) -> RhaiResult<Map> {
+        guard_at(ctx.call_position(), "eval::layer_table", || {
+            let ropts = crate::script::eval::retrieval_options("eval::layer_table", opts)?;
+            let names = crate::script::convert::strings(
+                "eval::layer_table",
+                "layers",
+                &rhai::Dynamic::from_array(layers),
+            )?;
+            let n = net.read()?;
+            let mut out = Map::new();
+            for layer in names {
+                let f = crate::eval::extract::features(&n, &data, &layer, 128)?;
+                out.insert(
+                    layer.into(),
+                    rhai::Dynamic::from(crate::eval::retrieval(&f, &ropts)?),
+                );
+            }
+            Ok(out)
+        })
+    }
+
     /// The modality name of every row (`modalities()` lists the distinct names).
     #[rhai_fn(global, pure)]
     pub fn row_modalities(f: &mut FeatureSet) -> rhai::Array {
