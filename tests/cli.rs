@@ -221,7 +221,7 @@ fn stdlib_and_relative_imports_work_from_any_folder() {
     let missing = piped("import \"xmodal/nothing\" as n;\n");
     assert!(
         text(&missing.stderr).contains(
-            "import \"xmodal/nothing\": no such xmodal library; available: xmodal/prelude"
+            "import \"xmodal/nothing\": no such xmodal library; available: xmodal/methods, xmodal/prelude"
         ),
         "{}",
         text(&missing.stderr)
