@@ -50,7 +50,7 @@ fn composite_gradient_matches_finite_differences() {
         .map(|i| ((i * 53 % 13) as f64 - 6.0) / 7.0)
         .collect();
     let mut s = Session::new(None);
-    s.eval(F).unwrap();
+    let _ = s.eval(F).unwrap();
     let grads = s
         .eval(&format!(
             "let x = tensor::var({}); let w = tensor::var({}); let g = f(x, w).backward(); [g.get(x).to_array(), g.get(w).to_array()]",

@@ -204,7 +204,7 @@ fn clipping_scales_to_the_max_norm() {
         .unwrap()
         .backward()
         .unwrap();
-    let norm = clip_grad_norm(&mut g, &[w.clone()], 1.0).unwrap();
+    let norm = clip_grad_norm(&mut g, std::slice::from_ref(&w), 1.0).unwrap();
     assert!((norm - 5.0).abs() < 1e-6);
     let clipped = g
         .get(w.as_tensor())

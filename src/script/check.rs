@@ -74,7 +74,9 @@ pub mod check_api {
                 )));
             }
             for (i, (x, y)) in a.iter().zip(&e).enumerate() {
-                if !((x - y).abs() <= tol) {
+                // Written so that a NaN on either side fails.
+                let within = (x - y).abs() <= tol;
+                if !within {
                     return Err(Error::msg(format!(
                         "assert_close: element {i} is {x}, expected {y} (tolerance {tol})"
                     )));

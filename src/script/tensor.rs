@@ -590,7 +590,7 @@ pub mod tensor_api {
             }
             let known: usize = dims.iter().product();
             if let Some(i) = infer {
-                if known == 0 || n % known != 0 {
+                if known == 0 || !n.is_multiple_of(known) {
                     return Err(Error::Shape {
                         op: "reshape".into(),
                         lhs: t.tensor().dims().to_vec(),
@@ -841,7 +841,7 @@ pub mod tensor_api {
     /// Elementwise logistic function 1 / (1 + e⁻ˣ).
     #[rhai_fn(global, pure, return_raw)]
     pub fn sigmoid(t: &mut ScriptTensor) -> RhaiResult<ScriptTensor> {
-        unary("sigmoid", t, |x| candle_nn::ops::sigmoid(x))
+        unary("sigmoid", t, candle_nn::ops::sigmoid)
     }
 
     /// Elementwise hyperbolic tangent.

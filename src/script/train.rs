@@ -295,6 +295,17 @@ pub mod train_api {
     ) -> RhaiResult<History> {
         guard_at(ctx.call_position(), "train::fit", || {
             let (cfg, val) = fit_config(opts, &data)?;
+            // A net cannot be its own teacher: the loop holds it for writing while the term reads.
+            let own_teacher = cfg.phases.iter().flat_map(|p| &p.terms).any(
+                |t| matches!(t, Term::Transfer { teacher, .. } if Arc::ptr_eq(teacher, &net.0)),
+            );
+            if own_teacher {
+                return Err(Error::invalid(
+                    "train::fit",
+                    "regularizers",
+                    "a transfer term's teacher is the net being trained; pass a different net",
+                ));
+            }
             let mut n = net.write()?;
             let r = crate::train::fit(&mut n, &data, val.as_ref(), &cfg)?;
             Ok(r.history)
@@ -436,9 +447,7 @@ pub mod train_api {
     pub fn plot(h: &mut History, path: &str) -> RhaiResult<()> {
         guard("history.plot", || {
             let names = h.series_names();
-            let panel = |title: &str,
-                         pick: &dyn Fn(&str) -> Option<String>|
-             -> (String, Vec<(String, Vec<(f64, f64)>)>) {
+            let panel = |title: &str, pick: &dyn Fn(&str) -> Option<String>| -> Panel {
                 let series = names
                     .iter()
                     .filter_map(|n| {
@@ -503,6 +512,9 @@ pub mod train_api {
         )
     }
 }
+
+/// One panel of `history.plot`: a title and named (step, value) series.
+type Panel = (String, Vec<(String, Vec<(f64, f64)>)>);
 
 /// `reg::penalty(prior, layer, lambda)` and its options, for `script::reg` to register.
 pub fn penalty_term(

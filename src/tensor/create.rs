@@ -23,7 +23,8 @@ pub fn randn(
     dtype: DType,
     dev: &Device,
 ) -> Result<Tensor> {
-    if !(std >= 0.0 && std.is_finite()) {
+    let valid = std >= 0.0 && std.is_finite();
+    if !valid {
         return Err(Error::invalid(
             "tensor::randn",
             "std",
@@ -47,7 +48,8 @@ pub fn rand(
     dtype: DType,
     dev: &Device,
 ) -> Result<Tensor> {
-    if !(lo < hi) {
+    let ordered = lo < hi; // false for NaN too
+    if !ordered {
         return Err(Error::invalid(
             "tensor::rand",
             "lo/hi",

@@ -42,7 +42,7 @@ pub fn values(v: &[f64], dims: &[usize], float: bool) -> String {
     if dims.is_empty() {
         return fmt.cell(v.first().copied().unwrap_or(f64::NAN));
     }
-    write_block(&mut out, v, dims, 0, &fmt, summarise, 0);
+    write_block(&mut out, v, dims, &fmt, summarise, 0);
     out
 }
 
@@ -103,7 +103,6 @@ fn write_block(
     out: &mut String,
     v: &[f64],
     dims: &[usize],
-    depth: usize,
     f: &NumFormat,
     summarise: bool,
     indent: usize,
@@ -129,7 +128,6 @@ fn write_block(
                 out,
                 &v[i * stride..(i + 1) * stride],
                 &dims[1..],
-                depth + 1,
                 f,
                 summarise,
                 indent + 1,

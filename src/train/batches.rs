@@ -9,13 +9,16 @@ use crate::data::Dataset;
 use crate::error::Result;
 use std::collections::VecDeque;
 
+/// Pair batches drawn from the current epoch, waiting their turn.
+type PairQueue = VecDeque<Vec<(usize, usize)>>;
+
 /// An endless, seeded source of step batches.
 pub struct Batches {
     mods: Vec<String>,
     sampling: Sampling,
     per_modality: Vec<BalancedSampler>,
     balanced: Option<BalancedSampler>,
-    pairs: Vec<(PairedBatcher, VecDeque<Vec<(usize, usize)>>)>,
+    pairs: Vec<(PairedBatcher, PairQueue)>,
     turn: usize,
 }
 
@@ -77,7 +80,7 @@ impl Batches {
     }
 
     /// The next step's batch.
-    pub fn next(&mut self) -> StepBatch {
+    pub fn next_batch(&mut self) -> StepBatch {
         let mut items: Vec<(String, Vec<usize>)> = vec![];
         match self.sampling {
             Sampling::Balanced => {
@@ -119,7 +122,7 @@ impl Batches {
     /// Draw and drop `n` batches (to continue a resumed phase where it stopped).
     pub fn skip(&mut self, n: usize) {
         for _ in 0..n {
-            self.next();
+            self.next_batch();
         }
     }
 }

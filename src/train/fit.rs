@@ -112,9 +112,10 @@ pub fn fit(
                     interrupted: true,
                 });
             }
-            let batch = batches.next();
+            let batch = batches.next_batch();
             let l = step::loss(net, train, phase, &batch, cfg.seed, pos.global)?;
-            let log_now = (pos.step + 1) % cfg.log_every.max(1) == 0 || pos.step + 1 == phase.iters;
+            let log_now =
+                (pos.step + 1).is_multiple_of(cfg.log_every.max(1)) || pos.step + 1 == phase.iters;
             if check_every_step || log_now {
                 finite(&l, pos.global, cfg, last_ckpt)?;
             }
@@ -135,11 +136,12 @@ pub fn fit(
                 }
                 history.steps.push(rec);
             }
-            if cfg.val_every > 0 && pos.step % cfg.val_every == 0 && pos.step < phase.iters {
+            if cfg.val_every > 0 && pos.step.is_multiple_of(cfg.val_every) && pos.step < phase.iters
+            {
                 validate(net, val, &mods, pos, &mut history, metrics.as_mut())?;
             }
             if cfg.checkpoint_every > 0
-                && pos.global % cfg.checkpoint_every == 0
+                && pos.global.is_multiple_of(cfg.checkpoint_every)
                 && pos.step < phase.iters
             {
                 save(cfg, net, &opt, pos, &history)?;

@@ -70,7 +70,7 @@ impl Progress {
                     b.set_message(msg.to_string());
                 }
             }
-            Mode::Lines if done % self.every == 0 || done == self.total => {
+            Mode::Lines if done.is_multiple_of(self.every) || done == self.total => {
                 let rate = done as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
                 eprintln!(
                     "{} {done}/{} ({rate:.1} it/s) {msg}",

@@ -26,7 +26,8 @@ pub struct Schedule {
 impl Schedule {
     /// Validate the parameters.
     pub fn new(base_lr: f64, decay: Decay, warmup: usize) -> Result<Self> {
-        if !(base_lr > 0.0 && base_lr.is_finite()) {
+        let valid = base_lr > 0.0 && base_lr.is_finite();
+        if !valid {
             return Err(Error::invalid(
                 "schedule",
                 "lr",
@@ -37,7 +38,9 @@ impl Schedule {
             Decay::Step { every: 0, .. } => {
                 return Err(Error::invalid("schedule", "every", "must be at least 1"))
             }
-            Decay::Step { gamma, .. } if !(*gamma > 0.0) => {
+            Decay::Step { gamma, .. }
+                if gamma.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) =>
+            {
                 return Err(Error::invalid("schedule", "gamma", "must be positive"))
             }
             Decay::Cosine { total: 0, .. } => {

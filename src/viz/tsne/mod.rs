@@ -234,25 +234,25 @@ fn embed(
     } else {
         ((3.0 * cfg.perplexity) as usize).min(n - 1)
     };
-    let nn = knn::knn(&data, n, d, k)?;
+    let nn = knn::knn(data, n, d, k)?;
     let p = affinity::joint(&nn, cfg.perplexity);
-    let init = pca::pca_init(&data, n, d, cfg.dims, cfg.seed);
+    let init = pca::pca_init(data, n, d, cfg.dims, cfg.seed);
     let theta = cfg.theta as f32;
     let y = match (cfg.dims, method) {
-        (2, Method::Exact) => fit::<2>(&data, d, &nn, &p, &init, cfg, progress, |t, _| {
+        (2, Method::Exact) => fit::<2>(data, d, &nn, &p, &init, cfg, progress, |t, _| {
             t.exact(euclidean);
         })?,
-        (2, Method::Fft) => fit::<2>(&data, d, &nn, &p, &init, cfg, progress, |t, nb| {
+        (2, Method::Fft) => fit::<2>(data, d, &nn, &p, &init, cfg, progress, |t, nb| {
             t.fit_sne_with_neighbors(nb);
         })?,
-        (2, _) => fit::<2>(&data, d, &nn, &p, &init, cfg, progress, |t, nb| {
+        (2, _) => fit::<2>(data, d, &nn, &p, &init, cfg, progress, |t, nb| {
             t.barnes_hut_with_neighbors(theta, nb);
         })?,
-        (_, Method::Exact) => fit::<3>(&data, d, &nn, &p, &init, cfg, progress, |t, _| {
+        (_, Method::Exact) => fit::<3>(data, d, &nn, &p, &init, cfg, progress, |t, _| {
             t.exact(euclidean);
         })?,
         // `check` rejects fft in 3-D, so this arm is Barnes–Hut.
-        (_, _) => fit::<3>(&data, d, &nn, &p, &init, cfg, progress, |t, nb| {
+        (_, _) => fit::<3>(data, d, &nn, &p, &init, cfg, progress, |t, nb| {
             t.barnes_hut_with_neighbors(theta, nb);
         })?,
     };
