@@ -118,18 +118,7 @@ pub fn loss(
                     .logits;
                 (kl_transfer(&student, &target, *temperature)? * *weight).op("transfer term")?
             }
-            Term::Ranking {
-                layer,
-                margin,
-                weight,
-                ..
-            }
-            | Term::InfoNce {
-                layer,
-                temperature: margin,
-                weight,
-                ..
-            } => {
+            Term::Ranking { layer, weight, .. } | Term::InfoNce { layer, weight, .. } => {
                 let fa = layer_of(
                     net,
                     ds,
@@ -146,10 +135,10 @@ pub fn loss(
                     layer,
                     dropout_seed(seed, global_step, slot + 1),
                 )?;
-                let l = if matches!(t, Term::Ranking { .. }) {
-                    ranking(&fa, &fb, *margin)?
-                } else {
-                    info_nce(&fa, &fb, *margin)?
+                let l = match t {
+                    Term::Ranking { margin, .. } => ranking(&fa, &fb, *margin)?,
+                    Term::InfoNce { temperature, .. } => info_nce(&fa, &fb, *temperature)?,
+                    _ => unreachable!("only ranking and InfoNCE reach this arm"),
                 };
                 (l * *weight).op("pair term")?
             }
