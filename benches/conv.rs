@@ -1,10 +1,10 @@
-//! Convolution on the CPU: candle's `conv2d` against xmodal's im2col + one matrix product
-//! (`nn::im2col::conv2d`), forward and forward + backward, on the five convolutions of
+//! Convolution on the CPU: candle's `conv2d` against xmodal's fused CPU op (`nn::conv_cpu`: per-image im2col + GEMM, own backward)
+//! (`nn::conv_cpu::conv2d`), forward and forward + backward, on the five convolutions of
 //! scene-net-s at batch 64. Run: `cargo bench --bench conv`.
 
 use candle_core::{DType, Device, Tensor, Var};
 use std::time::Instant;
-use xmodal::nn::im2col;
+use xmodal::nn::conv_cpu;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -49,7 +49,7 @@ fn main() {
             x.conv2d(&w, p, s, 1, 1).unwrap();
         });
         let i_f = time(&mut || {
-            im2col::conv2d(&x, &w, None, s, p).unwrap();
+            conv_cpu::conv2d(&x, &w, None, s, p).unwrap();
         });
         // candle's backward breaks when (size + 2p − k) is not a multiple of the stride.
         let divisible = (hw + 2 * p - k) % s == 0;
@@ -66,7 +66,7 @@ fn main() {
             f64::NAN
         };
         let ib = time(&mut || {
-            im2col::conv2d(&x, &w, None, s, p)
+            conv_cpu::conv2d(&x, &w, None, s, p)
                 .unwrap()
                 .sum_all()
                 .unwrap()

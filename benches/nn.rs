@@ -70,6 +70,21 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
+    // `cargo bench --bench nn -- gmm` (or `-- scene`) runs one section only.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+    if wanted("scene-net-s") {
+        scene_net(iters);
+    }
+    if wanted("gmm") {
+        gmm_em();
+    }
+}
+
+fn scene_net(iters: usize) {
     let dev = Device::Cpu;
     let (b, classes) = (64, 205);
 
@@ -126,10 +141,18 @@ fn main() {
                 get("forward_img_s"),
                 get("train_img_s")
             );
+            println!(
+                "  ratio xmodal/PyTorch  forward {:.2}x   train step {:.2}x",
+                b as f64 / fwd / get("forward_img_s"),
+                b as f64 / train / get("train_img_s")
+            );
         }
         Err(e) => println!("  peer skipped: {e}"),
     }
+}
 
+fn gmm_em() {
+    let dev = Device::Cpu;
     // GMM EM, N 20,000 × D 1,024, K 100: (time of 1 + extra iterations − time of 1) / extra.
     let (n, d, k, extra) = (20_000usize, 1_024usize, 100usize, 5usize);
     let centres = randn(&[k, d], 2, 0.0, 1.0, DType::F32, &dev).unwrap();

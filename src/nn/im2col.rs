@@ -1,19 +1,15 @@
-//! Convolution as one large matrix product, for the CPU (candle's own conv backward goes through
-//! a slow direct transposed convolution; see PERF-NOTES.md):
+//! The two data movements that turn a convolution into a matrix product, one image at a time:
 //!
-//!   cols = im2col(x)            x [b, c, h, w] → cols [c·kh·kw, b·oh·ow]
-//!   y    = W · cols             W [o, c·kh·kw]  → [o, b·oh·ow] → [b, o, oh, ow] (+ bias)
+//!   cols = im2col(x)     x [c, h, w]        → cols [c·k·k, oh·ow]
+//!   x   += col2im(cols)  cols [c·k·k, oh·ow] → x [c, h, w]  (the adjoint: overlaps are summed)
 //!
-//! `im2col` is a custom op whose backward is `col2im` (the adjoint: scatter-add the columns back
-//! to the image), so candle's autograd differentiates the whole thing and the weight and input
-//! gradients are two more large products (dW = dy·colsᵀ, dcols = Wᵀ·dy). Rows of `cols` and
-//! planes of `col2im` are filled in parallel with rayon. f32 and f64.
+//! Row `(ci·k + ki)·k + kj` of `cols` holds, for every output position, the input pixel under
+//! tap (ki, kj) of channel ci, or 0 where the tap falls in the zero padding. One image's columns
+//! fit in the cache for the layers of `scene-net-s`, which is why `conv_cpu` works per image.
 
-use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, WithDType};
-use rayon::prelude::*;
+use candle_core::WithDType;
 
-/// Geometry of a convolution window.
+/// Geometry of a convolution window over one image.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {
     pub c: usize,
@@ -31,273 +27,163 @@ impl Window {
     pub fn ow(&self) -> usize {
         (self.w + 2 * self.pad - self.k) / self.stride + 1
     }
-    fn rows(&self) -> usize {
+    /// Rows of `cols`: c·k·k.
+    pub fn rows(&self) -> usize {
         self.c * self.k * self.k
     }
-}
+    /// Columns of `cols`: oh·ow.
+    pub fn positions(&self) -> usize {
+        self.oh() * self.ow()
+    }
+    /// Input elements of one image: c·h·w.
+    pub fn image(&self) -> usize {
+        self.c * self.h * self.w
+    }
 
-/// `x [b, c, h, w]` → `cols [c·k·k, b·oh·ow]`.
-struct Im2Col(Window);
-/// The adjoint of [`Im2Col`]: `cols [c·k·k, b·oh·ow]` → `x [b, c, h, w]` (sums overlaps).
-struct Col2Im(Window, usize);
-
-fn im2col<T: WithDType>(x: &[T], b: usize, g: Window) -> Vec<T> {
-    let (oh, ow) = (g.oh(), g.ow());
-    let l = oh * ow;
-    let mut cols = vec![T::zero(); g.rows() * b * l];
-    cols.par_chunks_mut(b * l)
-        .enumerate()
-        .for_each(|(row, out)| {
-            let c = row / (g.k * g.k);
-            let ki = (row / g.k) % g.k;
-            let kj = row % g.k;
-            for bi in 0..b {
-                let plane = &x[(bi * g.c + c) * g.h * g.w..][..g.h * g.w];
-                let dst = &mut out[bi * l..][..l];
-                for oy in 0..oh {
-                    let iy = (oy * g.stride + ki) as isize - g.pad as isize;
-                    if iy < 0 || iy >= g.h as isize {
-                        continue;
-                    }
-                    let src = &plane[iy as usize * g.w..][..g.w];
-                    let d = &mut dst[oy * ow..][..ow];
-                    for (ox, v) in d.iter_mut().enumerate() {
-                        let ix = (ox * g.stride + kj) as isize - g.pad as isize;
-                        if ix >= 0 && ix < g.w as isize {
-                            *v = src[ix as usize];
-                        }
-                    }
-                }
-            }
-        });
-    cols
-}
-
-fn col2im<T: WithDType>(cols: &[T], b: usize, g: Window) -> Vec<T> {
-    let (oh, ow) = (g.oh(), g.ow());
-    let l = oh * ow;
-    let mut x = vec![T::zero(); b * g.c * g.h * g.w];
-    x.par_chunks_mut(g.h * g.w)
-        .enumerate()
-        .for_each(|(plane_idx, plane)| {
-            let (bi, c) = (plane_idx / g.c, plane_idx % g.c);
-            for ki in 0..g.k {
-                for kj in 0..g.k {
-                    let row = (c * g.k + ki) * g.k + kj;
-                    let src = &cols[row * b * l + bi * l..][..l];
-                    for oy in 0..oh {
-                        let iy = (oy * g.stride + ki) as isize - g.pad as isize;
-                        if iy < 0 || iy >= g.h as isize {
-                            continue;
-                        }
-                        let dst = &mut plane[iy as usize * g.w..][..g.w];
-                        for ox in 0..ow {
-                            let ix = (ox * g.stride + kj) as isize - g.pad as isize;
-                            if ix >= 0 && ix < g.w as isize {
-                                dst[ix as usize] += src[oy * ow + ox];
-                            }
-                        }
-                    }
-                }
-            }
-        });
-    x
-}
-
-fn contiguous<'a, T: WithDType>(s: &'a [T], layout: &Layout, op: &str) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((a, b)) => Ok(&s[a..b]),
-        None => candle_core::bail!("{op}: the input must be contiguous"),
+    /// For tap offset `t` (ki or kj) the output range whose input index `o·stride + t − pad`
+    /// lies inside `0..len`.
+    fn valid(&self, t: usize, len: usize, out: usize) -> std::ops::Range<usize> {
+        let s = self.stride;
+        // smallest o with o·s + t ≥ pad
+        let lo = self.pad.saturating_sub(t).div_ceil(s);
+        // largest o with o·s + t − pad ≤ len − 1, plus one
+        let hi = if t > len - 1 + self.pad {
+            0
+        } else {
+            ((len - 1 + self.pad - t) / s + 1).min(out)
+        };
+        lo.min(hi)..hi
     }
 }
 
-impl CustomOp1 for Im2Col {
-    fn name(&self) -> &'static str {
-        "im2col"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let g = self.0;
-        let (b, c, h, w) = layout.shape().dims4()?;
-        if (c, h, w) != (g.c, g.h, g.w) {
-            candle_core::bail!(
-                "im2col: input [{b}, {c}, {h}, {w}] does not match the window {g:?}"
-            );
+/// Fill `cols` [c·k·k, oh·ow] from one image `x` [c, h, w]. Every element is written.
+pub fn im2col<T: WithDType>(x: &[T], g: Window, cols: &mut [T]) {
+    let (oh, ow, l) = (g.oh(), g.ow(), g.positions());
+    debug_assert_eq!(x.len(), g.image());
+    debug_assert_eq!(cols.len(), g.rows() * l);
+    for (row, dst) in cols.chunks_exact_mut(l).enumerate() {
+        let c = row / (g.k * g.k);
+        let (ki, kj) = ((row / g.k) % g.k, row % g.k);
+        let plane = &x[c * g.h * g.w..][..g.h * g.w];
+        let (ys, xs) = (g.valid(ki, g.h, oh), g.valid(kj, g.w, ow));
+        for (oy, d) in dst.chunks_exact_mut(ow).enumerate() {
+            if !ys.contains(&oy) {
+                d.fill(T::zero());
+                continue;
+            }
+            let src = &plane[(oy * g.stride + ki - g.pad) * g.w..][..g.w];
+            d[..xs.start].fill(T::zero());
+            d[xs.end..].fill(T::zero());
+            if xs.is_empty() {
+                continue;
+            }
+            if g.stride == 1 {
+                let from = xs.start + kj - g.pad;
+                d[xs.clone()].copy_from_slice(&src[from..from + xs.len()]);
+            } else {
+                for ox in xs.clone() {
+                    d[ox] = src[ox * g.stride + kj - g.pad];
+                }
+            }
         }
-        let shape = Shape::from((g.rows(), b * g.oh() * g.ow()));
-        let out = match s {
-            CpuStorage::F32(v) => CpuStorage::F32(im2col(contiguous(v, layout, "im2col")?, b, g)),
-            CpuStorage::F64(v) => CpuStorage::F64(im2col(contiguous(v, layout, "im2col")?, b, g)),
-            other => candle_core::bail!(
-                "im2col: dtype {:?} is not supported (f32, f64)",
-                other.dtype()
-            ),
-        };
-        Ok((out, shape))
-    }
-
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let b = arg.dim(0)?;
-        Ok(Some(grad.contiguous()?.apply_op1(Col2Im(self.0, b))?))
     }
 }
 
-impl CustomOp1 for Col2Im {
-    fn name(&self) -> &'static str {
-        "col2im"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (g, b) = (self.0, self.1);
-        let shape = Shape::from((b, g.c, g.h, g.w));
-        let out = match s {
-            CpuStorage::F32(v) => CpuStorage::F32(col2im(contiguous(v, layout, "col2im")?, b, g)),
-            CpuStorage::F64(v) => CpuStorage::F64(col2im(contiguous(v, layout, "col2im")?, b, g)),
-            other => candle_core::bail!(
-                "col2im: dtype {:?} is not supported (f32, f64)",
-                other.dtype()
-            ),
-        };
-        Ok((out, shape))
-    }
-
-    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(grad.contiguous()?.apply_op1(Im2Col(self.0))?))
-    }
-}
-
-/// `x [b, c, h, w]` ⋆ `weight [o, c, k, k]` (+ `bias [o]`) with stride and zero padding, as
-/// im2col and one matrix product. Same result as candle's `conv2d`; CPU only.
-pub fn conv2d(
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    stride: usize,
-    pad: usize,
-) -> Result<Tensor> {
-    let (b, c, h, w) = x.dims4()?;
-    let (o, wc, k, k2) = weight.dims4()?;
-    if wc != c || k != k2 {
-        candle_core::bail!(
-            "conv2d: weight {:?} does not fit input {:?}",
-            weight.dims(),
-            x.dims()
-        );
-    }
-    let g = Window {
-        c,
-        h,
-        w,
-        k,
-        stride,
-        pad,
-    };
-    let cols = x.contiguous()?.apply_op1(Im2Col(g))?;
-    let y = weight.reshape((o, c * k * k))?.matmul(&cols)?; // [o, b·oh·ow]
-    let y = y
-        .reshape((o, b, g.oh(), g.ow()))?
-        .transpose(0, 1)?
-        .contiguous()?;
-    match bias {
-        Some(bias) => y.broadcast_add(&bias.reshape((1, o, 1, 1))?),
-        None => Ok(y),
+/// Add the columns `cols` [c·k·k, oh·ow] back into one image `x` [c, h, w] (the adjoint of
+/// [`im2col`]; `x` is not cleared first).
+pub fn col2im<T: WithDType>(cols: &[T], g: Window, x: &mut [T]) {
+    let (oh, ow, l) = (g.oh(), g.ow(), g.positions());
+    debug_assert_eq!(x.len(), g.image());
+    debug_assert_eq!(cols.len(), g.rows() * l);
+    for (row, src) in cols.chunks_exact(l).enumerate() {
+        let c = row / (g.k * g.k);
+        let (ki, kj) = ((row / g.k) % g.k, row % g.k);
+        let plane = &mut x[c * g.h * g.w..][..g.h * g.w];
+        let (ys, xs) = (g.valid(ki, g.h, oh), g.valid(kj, g.w, ow));
+        for oy in ys {
+            let dst = &mut plane[(oy * g.stride + ki - g.pad) * g.w..][..g.w];
+            let s = &src[oy * ow..][..ow];
+            for ox in xs.clone() {
+                dst[ox * g.stride + kj - g.pad] += s[ox];
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{DType, Device, Var};
 
-    fn rand(shape: &[usize], seed: u64) -> Tensor {
-        crate::tensor::create::randn(shape, seed, 0.0, 1.0, DType::F64, &Device::Cpu).unwrap()
+    /// The definition, one tap at a time, for comparison.
+    fn naive(x: &[f64], g: Window) -> Vec<f64> {
+        let (oh, ow) = (g.oh(), g.ow());
+        let mut cols = vec![0.0; g.rows() * oh * ow];
+        for c in 0..g.c {
+            for ki in 0..g.k {
+                for kj in 0..g.k {
+                    let row = (c * g.k + ki) * g.k + kj;
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            let iy = (oy * g.stride + ki) as isize - g.pad as isize;
+                            let ix = (ox * g.stride + kj) as isize - g.pad as isize;
+                            if iy >= 0 && ix >= 0 && (iy as usize) < g.h && (ix as usize) < g.w {
+                                cols[row * oh * ow + oy * ow + ox] =
+                                    x[(c * g.h + iy as usize) * g.w + ix as usize];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        cols
     }
 
-    fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f64>()
-            .unwrap()
+    fn windows() -> Vec<Window> {
+        let mut out = vec![];
+        for (h, w) in [(9, 9), (8, 7), (5, 6), (3, 3)] {
+            for (k, stride, pad) in [(3, 1, 1), (5, 2, 2), (3, 2, 0), (1, 1, 0), (3, 3, 2)] {
+                if h + 2 * pad >= k && w + 2 * pad >= k {
+                    out.push(Window {
+                        c: 2,
+                        h,
+                        w,
+                        k,
+                        stride,
+                        pad,
+                    });
+                }
+            }
+        }
+        out
     }
 
     #[test]
-    fn forward_and_gradients_match_candle_conv2d() {
-        for (k, stride, pad) in [(3, 1, 1), (5, 2, 2), (3, 2, 0), (1, 1, 0)] {
-            // 9×9 keeps (h + 2p − k) divisible by the stride: candle's own conv backward drops the last
-            // row/column otherwise (its transposed convolution comes out one short).
-            let x = Var::from_tensor(&rand(&[2, 3, 9, 9], 1)).unwrap();
-            let w = Var::from_tensor(&rand(&[4, 3, k, k], 2)).unwrap();
-            let bias = Var::from_tensor(&rand(&[4], 3)).unwrap();
-            let ours = conv2d(&x, &w, Some(&bias), stride, pad).unwrap();
-            let theirs = x
-                .conv2d(&w, pad, stride, 1, 1)
-                .unwrap()
-                .broadcast_add(&bias.reshape((1, 4, 1, 1)).unwrap())
-                .unwrap();
-            assert_eq!(ours.dims(), theirs.dims());
-            assert!(
-                max_diff(&ours, &theirs) < 1e-10,
-                "forward k={k} s={stride} p={pad}"
-            );
-            let r = rand(ours.dims(), 4);
-            let g1 = (&ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
-            let g2 = (&theirs * &r)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .backward()
-                .unwrap();
-            for v in [&x, &w, &bias] {
-                let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
-                assert!(d < 1e-9, "gradient k={k} s={stride} p={pad}: {d}");
-            }
+    fn im2col_matches_the_definition() {
+        for g in windows() {
+            let x: Vec<f64> = (0..g.image()).map(|i| i as f64 + 1.0).collect();
+            let mut cols = vec![f64::NAN; g.rows() * g.positions()];
+            im2col(&x, g, &mut cols);
+            assert_eq!(cols, naive(&x, g), "{g:?}");
         }
     }
 
     #[test]
-    fn input_gradient_matches_finite_differences() {
-        let x = rand(&[1, 2, 5, 5], 5);
-        let w = rand(&[3, 2, 3, 3], 6);
-        let r = rand(&[1, 3, 3, 3], 7);
-        let f = |x: &Tensor| {
-            (conv2d(x, &w, None, 2, 1).unwrap() * &r)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .to_scalar::<f64>()
-                .unwrap()
-        };
-        let xv = Var::from_tensor(&x).unwrap();
-        let g = (conv2d(&xv, &w, None, 2, 1).unwrap() * &r)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let gx = g
-            .get(&xv)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f64>()
-            .unwrap();
-        let base = x.flatten_all().unwrap().to_vec1::<f64>().unwrap();
-        let eps = 1e-6;
-        for i in 0..base.len() {
-            let mut p = base.clone();
-            p[i] += eps;
-            let mut m = base.clone();
-            m[i] -= eps;
-            let fp = f(&Tensor::from_vec(p, x.dims(), &Device::Cpu).unwrap());
-            let fm = f(&Tensor::from_vec(m, x.dims(), &Device::Cpu).unwrap());
-            let fd = (fp - fm) / (2.0 * eps);
-            assert!((fd - gx[i]).abs() < 1e-7, "d/dx[{i}]: {fd} vs {}", gx[i]);
+    fn col2im_is_the_adjoint() {
+        // <im2col(x), c> == <x, col2im(c)> for any x and c.
+        for g in windows() {
+            let x: Vec<f64> = (0..g.image())
+                .map(|i| ((i * 7) % 11) as f64 - 5.0)
+                .collect();
+            let c: Vec<f64> = (0..g.rows() * g.positions())
+                .map(|i| ((i * 5) % 13) as f64 - 6.0)
+                .collect();
+            let mut cols = vec![0.0; c.len()];
+            im2col(&x, g, &mut cols);
+            let mut back = vec![0.0; x.len()];
+            col2im(&c, g, &mut back);
+            let lhs: f64 = cols.iter().zip(&c).map(|(a, b)| a * b).sum();
+            let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+            assert_eq!(lhs, rhs, "{g:?}");
         }
     }
 }

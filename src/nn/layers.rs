@@ -1,9 +1,10 @@
 //! Basic layers in candle-nn's two-level shape: a struct over ready tensors implementing
 //! `Module`, and a lowercase constructor that makes its parameters from a `VarBuilder`.
 //!
-//! - `Conv2d`: y = W ⋆ x + b, W [out, in/groups, k, k]. Grouped convolutions run as one
-//!   convolution per group on channel slices (candle's grouped path is slow), with the weight
-//!   stored whole so checkpoints keep the PyTorch/Caffe layout.
+//! - `Conv2d`: y = W ⋆ x + b (`forward_relu`: max(y, 0), fused on the CPU), W [out, in/groups,
+//!   k, k]. Grouped convolutions run as one convolution per group on channel slices (candle's
+//!   grouped path is slow), with the weight stored whole so checkpoints keep the PyTorch/Caffe
+//!   layout.
 //! - `Conv1d`: W [out, in, k] over [n, in, L].
 //! - `Linear`: y = x Wᵀ + b, W [out, in].
 //!
@@ -43,36 +44,66 @@ impl Conv2d {
     }
 }
 
-/// One convolution: on the CPU through im2col and one matrix product (faster than candle's, and
-/// its backward is right for every size), elsewhere through candle's `conv2d`.
-fn conv(x: &Tensor, w: &Tensor, padding: usize, stride: usize) -> candle_core::Result<Tensor> {
+/// One convolution (+ bias, + ReLU when `relu`): on the CPU as one fused op with its own
+/// backward (`conv_cpu`: faster than candle's, and right for every size), elsewhere through
+/// candle's `conv2d`.
+fn conv(
+    x: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    padding: usize,
+    stride: usize,
+    relu: bool,
+) -> candle_core::Result<Tensor> {
     let float = matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64);
-    if x.device().is_cpu() && float && x.dtype() == w.dtype() {
-        super::im2col::conv2d(x, w, None, stride, padding)
+    if x.device().is_cpu() && float && x.dtype() == w.dtype() && w.dtype() == b.dtype() {
+        if relu {
+            super::conv_cpu::conv2d_relu(x, w, Some(b), stride, padding)
+        } else {
+            super::conv_cpu::conv2d(x, w, Some(b), stride, padding)
+        }
     } else {
-        x.conv2d(w, padding, stride, 1, 1)
+        let y = x
+            .conv2d(w, padding, stride, 1, 1)?
+            .broadcast_add(&b.reshape((1, (), 1, 1))?)?;
+        if relu {
+            y.relu()
+        } else {
+            Ok(y)
+        }
+    }
+}
+
+impl Conv2d {
+    /// `relu(self.forward(x))`, fused on the CPU.
+    pub fn forward_relu(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        self.run(x, true)
+    }
+
+    fn run(&self, x: &Tensor, relu: bool) -> candle_core::Result<Tensor> {
+        if self.groups == 1 {
+            return conv(x, &self.weight, &self.bias, self.padding, self.stride, relu);
+        }
+        let (cin, cout) = (x.dim(1)? / self.groups, self.weight.dim(0)? / self.groups);
+        let parts = (0..self.groups)
+            .map(|g| {
+                conv(
+                    &x.narrow(1, g * cin, cin)?.contiguous()?,
+                    &self.weight.narrow(0, g * cout, cout)?,
+                    &self.bias.narrow(0, g * cout, cout)?,
+                    self.padding,
+                    self.stride,
+                    relu,
+                )
+            })
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        Tensor::cat(&parts, 1)
     }
 }
 
 impl Module for Conv2d {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let y = if self.groups == 1 {
-            conv(x, &self.weight, self.padding, self.stride)?
-        } else {
-            let (cin, cout) = (x.dim(1)? / self.groups, self.weight.dim(0)? / self.groups);
-            let parts = (0..self.groups)
-                .map(|g| {
-                    conv(
-                        &x.narrow(1, g * cin, cin)?.contiguous()?,
-                        &self.weight.narrow(0, g * cout, cout)?,
-                        self.padding,
-                        self.stride,
-                    )
-                })
-                .collect::<candle_core::Result<Vec<_>>>()?;
-            Tensor::cat(&parts, 1)?
-        };
-        y.broadcast_add(&self.bias.reshape((1, (), 1, 1))?)
+        self.run(x, false)
     }
 }
 

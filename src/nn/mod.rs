@@ -3,6 +3,7 @@
 //! Plain Rust over candle; `script::nn` exposes it to Rhai.
 
 pub mod checkpoint;
+pub mod conv_cpu;
 pub mod dropout;
 pub mod encoder;
 pub mod feed;
@@ -14,6 +15,7 @@ pub mod lrn;
 pub mod net;
 pub mod pixel;
 pub mod pool;
+pub mod pool_cpu;
 pub mod sound;
 pub mod text;
 pub mod trunk;

@@ -134,7 +134,7 @@ impl Module for PixelCnn {
         }
         let mut h = x.clone();
         for st in &self.stages {
-            h = st.conv.forward(&h)?.relu()?;
+            h = st.conv.forward_relu(&h)?;
             if let Some((k, s)) = st.pool {
                 h = max_pool2d(&h, k, s)?;
             }

@@ -1,6 +1,7 @@
 //! Max pooling that candle lacks or cannot differentiate.
 //!
-//! - `max_pool2d(x, k, s)` over [n, c, h, w] with any kernel k and stride s (no padding):
+//! - `max_pool2d(x, k, s)` over [n, c, h, w] with any kernel k and stride s (no padding); on
+//!   the CPU it is the single op of `pool_cpu`, elsewhere `max_pool2d_ops`, described here:
 //!   y[i, j] = max_{0≤a,b<k} x[s·i + a, s·j + b], output (h − k)/s + 1 per side. candle's own
 //!   `max_pool2d_with_stride` only has a backward when k == s; this one is built from strided
 //!   views and a max reduction, so autograd (on any device) routes the gradient to the maximum.
@@ -12,7 +13,7 @@
 //! - `max_pool_time(x, s)` over [n, c, l]: non-overlapping max over s steps (l cut to a multiple).
 //! - `global_max_time(x)` over [n, c, l] → [n, c].
 
-use candle_core::{Result, Tensor};
+use candle_core::{DType, Result, Tensor};
 
 /// The taps x[.., d + s·i, ..] for i < out along `dim`, as one view per offset d < k.
 fn taps(x: &Tensor, dim: usize, k: usize, s: usize, out: usize) -> Result<Vec<Tensor>> {
@@ -50,8 +51,20 @@ fn pool_dim(x: &Tensor, dim: usize, k: usize, s: usize) -> Result<Tensor> {
     Tensor::stack(&t, 0)?.max(0)
 }
 
-/// Max pooling with kernel `k` and stride `s` over [n, c, h, w].
+/// Max pooling with kernel `k` and stride `s` over [n, c, h, w]: on the CPU the fused op of
+/// `pool_cpu`, elsewhere [`max_pool2d_ops`].
 pub fn max_pool2d(x: &Tensor, k: usize, s: usize) -> Result<Tensor> {
+    let float = matches!(x.dtype(), DType::F32 | DType::F64);
+    if x.device().is_cpu() && float {
+        super::pool_cpu::max_pool2d(x, k, s)
+    } else {
+        max_pool2d_ops(x, k, s)
+    }
+}
+
+/// Max pooling from strided views and max reductions (any device; a tie sends the gradient to
+/// every maximum of the window).
+pub fn max_pool2d_ops(x: &Tensor, k: usize, s: usize) -> Result<Tensor> {
     let (n, c, h, w) = x.dims4()?;
     if k == s && h % k == 0 && w % k == 0 {
         // Non-overlapping windows: one reshape and two max reductions. (candle's own

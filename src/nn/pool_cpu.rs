@@ -1,0 +1,278 @@
+//! 2-D max pooling as one CPU op with its own backward (kernel k, stride s, no padding; windows
+//! may overlap). Forward is one pass over each plane; backward routes each output's gradient to
+//! the first element of its window equal to the output (the first maximum in row-major order,
+//! PyTorch's convention; a NaN is the maximum of any window holding one, so it propagates),
+//! found again from the input and the output instead of storing indices. Planes run in parallel with rayon. f32 and f64.
+//!
+//! The tensor-op composition in `pool.rs` (reshape + max reductions) works on every device but
+//! costs several full-size temporaries per step on the CPU, forward and backward.
+
+use candle_core::backend::BackendStorage;
+use candle_core::{
+    CpuStorage, CustomOp1, Device, Layout, Result, Shape, Storage, Tensor, WithDType,
+};
+use rayon::prelude::*;
+
+/// Pooling geometry over planes of `h × w`.
+#[derive(Clone, Copy, Debug)]
+struct Pool {
+    h: usize,
+    w: usize,
+    k: usize,
+    s: usize,
+}
+
+impl Pool {
+    fn oh(&self) -> usize {
+        (self.h - self.k) / self.s + 1
+    }
+    fn ow(&self) -> usize {
+        (self.w - self.k) / self.s + 1
+    }
+
+    /// The maximum of output cell (oy, ox)'s window; NaN if the window holds one. Branch-free
+    /// selects, so random data costs no mispredictions.
+    #[inline(always)]
+    fn window_max<T: WithDType>(&self, plane: &[T], oy: usize, ox: usize) -> T {
+        let (y0, x0) = (oy * self.s, ox * self.s);
+        let mut m = plane[y0 * self.w + x0];
+        let mut nan = false;
+        for dy in 0..self.k {
+            let row = (y0 + dy) * self.w + x0;
+            for &v in &plane[row..row + self.k] {
+                m = if v > m { v } else { m };
+                #[allow(clippy::eq_op)]
+                let is_nan = v != v;
+                nan |= is_nan;
+            }
+        }
+        if nan {
+            T::from_f64(f64::NAN)
+        } else {
+            m
+        }
+    }
+
+    /// Index (within the plane) of the first element of the window equal to its maximum `m`
+    /// (or the first NaN when `m` is NaN).
+    #[inline(always)]
+    fn first_max<T: WithDType>(&self, plane: &[T], oy: usize, ox: usize, m: T) -> usize {
+        let (y0, x0) = (oy * self.s, ox * self.s);
+        #[allow(clippy::eq_op)]
+        let want_nan = m != m;
+        for dy in 0..self.k {
+            let row = (y0 + dy) * self.w + x0;
+            for (dx, &v) in plane[row..row + self.k].iter().enumerate() {
+                #[allow(clippy::eq_op)]
+                if v == m || (want_nan && v != v) {
+                    return row + dx;
+                }
+            }
+        }
+        y0 * self.w + x0
+    }
+
+    fn forward<T: WithDType>(&self, x: &[T]) -> Vec<T> {
+        let (oh, ow, hw) = (self.oh(), self.ow(), self.h * self.w);
+        let mut y = vec![T::zero(); x.len() / hw * oh * ow];
+        y.par_chunks_mut(oh * ow * PLANES)
+            .zip(x.par_chunks(hw * PLANES))
+            .for_each(|(out, planes)| {
+                for (out, plane) in out.chunks_exact_mut(oh * ow).zip(planes.chunks_exact(hw)) {
+                    for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
+                        for (ox, v) in row.iter_mut().enumerate() {
+                            *v = self.window_max(plane, oy, ox);
+                        }
+                    }
+                }
+            });
+        y
+    }
+
+    /// dx from the input, the output (each window's maximum) and the output gradient.
+    fn backward<T: WithDType>(&self, x: &[T], y: &[T], dy: &[T]) -> Vec<T> {
+        let (oh, ow, hw) = (self.oh(), self.ow(), self.h * self.w);
+        let mut dx = vec![T::zero(); x.len()];
+        dx.par_chunks_mut(hw * PLANES)
+            .zip(x.par_chunks(hw * PLANES))
+            .zip(
+                y.par_chunks(oh * ow * PLANES)
+                    .zip(dy.par_chunks(oh * ow * PLANES)),
+            )
+            .for_each(|((d, planes), (y, g))| {
+                let parts = d.chunks_exact_mut(hw).zip(planes.chunks_exact(hw));
+                let outs = y.chunks_exact(oh * ow).zip(g.chunks_exact(oh * ow));
+                for ((d, plane), (y, g)) in parts.zip(outs) {
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            let o = oy * ow + ox;
+                            d[self.first_max(plane, oy, ox, y[o])] += g[o];
+                        }
+                    }
+                }
+            });
+        dx
+    }
+}
+
+/// Planes per parallel task (fewer, larger tasks for rayon).
+const PLANES: usize = 16;
+
+fn contiguous<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [T]> {
+    match l.contiguous_offsets() {
+        Some((a, b)) => Ok(&s.as_slice::<T>()?[a..b]),
+        None => candle_core::bail!("max_pool2d (CPU op): the input must be contiguous"),
+    }
+}
+
+/// The op; its backward is computed directly (it is not itself differentiable).
+struct MaxPool(Pool);
+
+impl CustomOp1 for MaxPool {
+    fn name(&self) -> &'static str {
+        "max-pool2d-cpu"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (n, c, _, _) = l.shape().dims4()?;
+        let p = self.0;
+        let out = match s {
+            CpuStorage::F32(_) => CpuStorage::F32(p.forward(contiguous::<f32>(s, l)?)),
+            CpuStorage::F64(_) => CpuStorage::F64(p.forward(contiguous::<f64>(s, l)?)),
+            other => candle_core::bail!(
+                "max_pool2d (CPU op): dtype {:?} (f32 or f64 only)",
+                other.dtype()
+            ),
+        };
+        Ok((out, Shape::from((n, c, p.oh(), p.ow()))))
+    }
+
+    fn bwd(&self, x: &Tensor, y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
+        if !x.track_op() {
+            return Ok(None);
+        }
+        let dy = dy.contiguous()?;
+        let (ds, dl) = dy.storage_and_layout();
+        let Storage::Cpu(d) = &*ds else {
+            candle_core::bail!("max_pool2d (CPU op): the gradient is not on the CPU")
+        };
+        let (xs, xl) = x.storage_and_layout();
+        let Storage::Cpu(xc) = &*xs else {
+            candle_core::bail!("max_pool2d (CPU op): the input is not on the CPU")
+        };
+        let (ys, yl) = y.storage_and_layout();
+        let Storage::Cpu(yc) = &*ys else {
+            candle_core::bail!("max_pool2d (CPU op): the output is not on the CPU")
+        };
+        let p = self.0;
+        let dx = match (xc, d) {
+            (CpuStorage::F32(_), CpuStorage::F32(_)) => Tensor::from_vec(
+                p.backward(
+                    contiguous::<f32>(xc, xl)?,
+                    contiguous::<f32>(yc, yl)?,
+                    contiguous::<f32>(d, dl)?,
+                ),
+                x.shape(),
+                &Device::Cpu,
+            )?,
+            (CpuStorage::F64(_), CpuStorage::F64(_)) => Tensor::from_vec(
+                p.backward(
+                    contiguous::<f64>(xc, xl)?,
+                    contiguous::<f64>(yc, yl)?,
+                    contiguous::<f64>(d, dl)?,
+                ),
+                x.shape(),
+                &Device::Cpu,
+            )?,
+            _ => candle_core::bail!("max_pool2d (CPU op): input and gradient dtypes differ"),
+        };
+        Ok(Some(dx))
+    }
+}
+
+/// Max pooling with kernel `k` and stride `s` over a CPU tensor [n, c, h, w] (f32 or f64).
+pub fn max_pool2d(x: &Tensor, k: usize, s: usize) -> Result<Tensor> {
+    let (_, _, h, w) = x.dims4()?;
+    if k == 0 || s == 0 || h < k || w < k {
+        candle_core::bail!(
+            "max_pool2d: a {k}×{k} window (stride {s}) does not fit a {h}×{w} input"
+        );
+    }
+    x.contiguous()?.apply_op1(MaxPool(Pool { h, w, k, s }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Var};
+
+    fn rand(shape: &[usize], seed: u64) -> Tensor {
+        crate::tensor::create::randn(shape, seed, 0.0, 1.0, DType::F64, &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn matches_the_tensor_op_composition_forward_and_backward() {
+        for (h, w, k, s) in [
+            (8, 8, 2, 2),
+            (7, 9, 3, 2),
+            (6, 6, 3, 3),
+            (5, 5, 1, 1),
+            (9, 6, 2, 3),
+        ] {
+            let x = Var::from_tensor(&rand(&[2, 3, h, w], 1)).unwrap();
+            let ours = max_pool2d(&x, k, s).unwrap();
+            let theirs = super::super::pool::max_pool2d_ops(&x, k, s).unwrap();
+            assert_eq!(ours.dims(), theirs.dims());
+            let d = (&ours - &theirs).unwrap().abs().unwrap().max_all().unwrap();
+            assert_eq!(d.to_scalar::<f64>().unwrap(), 0.0, "{h}×{w} k{k} s{s}");
+            let r = rand(ours.dims(), 2);
+            let g1 = (&ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (&theirs * &r)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            let d = (g1.get(&x).unwrap() - g2.get(&x).unwrap())
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap();
+            assert!(d.to_scalar::<f64>().unwrap() < 1e-12, "{h}×{w} k{k} s{s}");
+        }
+    }
+
+    #[test]
+    fn ties_send_the_gradient_to_the_first_maximum() {
+        // One 2×2 window of equal values: PyTorch's convention, all to the top-left.
+        let x = Var::from_tensor(&Tensor::ones((1, 1, 2, 2), DType::F32, &Device::Cpu).unwrap())
+            .unwrap();
+        let g = max_pool2d(&x, 2, 2)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let dx = g
+            .get(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(dx, vec![1.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_nan_propagates() {
+        let x = Tensor::new(&[[[[1f32, f32::NAN], [3.0, 2.0]]]], &Device::Cpu).unwrap();
+        let y = max_pool2d(&x, 2, 2)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert!(y[0].is_nan());
+    }
+}
