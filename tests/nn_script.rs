@@ -90,3 +90,73 @@ fn every_rhai_example_of_nn_loss_and_reg_runs() {
     }
     assert!(ran >= 9, "only {ran} examples found");
 }
+
+#[test]
+fn a_pytorch_state_dict_is_imported_and_gives_pytorchs_logits() {
+    // tests/fixtures/nn/torch_import/make_fixture.py wrote toy.pth and the logits PyTorch
+    // computes from it on x.
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/nn/torch_import"
+    );
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/expected.json")).unwrap())
+            .unwrap();
+    let src = format!(
+        r#"
+        let net = nn::net(#{{ modalities: #{{ f: #{{ kind: "features", dim: 6 }} }},
+                              classes: 2, pool5: 4, fc6: 5, fc7: 3, seed: 1 }});
+        let map = #{{ "0.weight": "enc.f.proj.weight", "0.bias": "enc.f.proj.bias",
+                     "1.weight": "shared.fc6.weight", "1.bias": "shared.fc6.bias",
+                     "3.weight": "shared.fc7.weight", "3.bias": "shared.fc7.bias",
+                     "5.weight": "shared.fc8.weight", "5.bias": "shared.fc8.bias" }};
+        let w = nn::import_torch("{dir}/toy.pth", map, #{{ key: "state_dict", prefix: "module." }});
+        let loaded = net.load_weights(w);
+        if loaded.len() != 8 {{ throw loaded; }}
+        net.forward("f", tensor::from({x})).logits.to_array()
+        "#,
+        x = expected["x"]
+    );
+    let got = run(&src).unwrap().into_array().unwrap();
+    let want = expected["logits"].as_array().unwrap();
+    for (g, w) in got.iter().zip(want) {
+        let g = g.clone().into_array().unwrap();
+        for (a, b) in g.iter().zip(w.as_array().unwrap()) {
+            let (a, b) = (a.as_float().unwrap(), b.as_f64().unwrap());
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+
+    // Wrong names and shapes are named.
+    let e = run(&format!(
+        r#"nn::import_torch("{dir}/toy.pth", #{{ "9.weight": "x" }}, #{{ key: "state_dict", prefix: "module." }})"#
+    ))
+    .unwrap_err();
+    assert!(
+        e.contains("asks for '9.weight'") && e.contains("0.weight"),
+        "{e}"
+    );
+    let e = run(&format!(
+        r#"let net = nn::net(#{{ modalities: #{{ f: #{{ kind: "features", dim: 6 }} }}, classes: 2, pool5: 4, fc6: 7, fc7: 3 }});
+           net.load_weights(nn::import_torch("{dir}/toy.pth", #{{ "1.weight": "shared.fc6.weight" }}, #{{ key: "state_dict", prefix: "module." }}), #{{ strict: false }})"#
+    ))
+    .unwrap_err();
+    assert!(
+        e.contains("shared.fc6.weight") && e.contains("[7, 4]") && e.contains("[5, 4]"),
+        "{e}"
+    );
+    let e = run(&format!(
+        r#"let net = nn::net(#{{ modalities: #{{ f: #{{ kind: "features", dim: 6 }} }}, classes: 2, pool5: 4, fc6: 5, fc7: 3 }});
+           net.load_weights(nn::import_torch("{dir}/toy.pth", #{{ "1.weight": "shared.fc6.weight" }}, #{{ key: "state_dict", prefix: "module." }}))"#
+    ))
+    .unwrap_err();
+    assert!(
+        e.contains("strict load") && e.contains("7 parameter(s)"),
+        "{e}"
+    );
+    let e = run(r#"nn::import_torch("/nonexistent/x.pth", #{})"#).unwrap_err();
+    assert!(
+        e.contains("/nonexistent/x.pth") && e.contains("no such file"),
+        "{e}"
+    );
+}

@@ -9,6 +9,7 @@ pub mod encoder;
 pub mod feed;
 pub mod gradcheck;
 pub mod im2col;
+pub mod import;
 pub mod init;
 pub mod layers;
 pub mod lrn;

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::nn::{CrossModalNet, EncoderSpec, NetConfig, PixelArch};
 use candle_core::DType;
 use rhai::plugin::*;
-use rhai::{Dynamic, Engine, Map, INT};
+use rhai::{Array, Dynamic, Engine, Map, INT};
 use std::sync::Arc;
 
 pub use super::net::ScriptNet;
@@ -250,6 +250,90 @@ pub mod nn_api {
             }
             let src = other.0.read().unwrap();
             net.0.write().unwrap().copy_shared_from(&src)
+        })
+    }
+
+    /// Read a PyTorch state dict (`.pth`/`.pt` written by `torch.save`) and rename its tensors
+    /// with `name_map` (`#{ "features.0.weight": "enc.nat.conv1.weight", ... }`, torch name →
+    /// xmodal name; an empty map keeps every tensor under its own name). Returns a map from name
+    /// to tensor for `net.load_weights`.
+    ///
+    /// ```rhai
+    /// // let w = nn::import_torch("alexnet_places.pth", #{ "features.0.weight": "enc.nat.conv1.weight" });
+    /// // net.load_weights(w, #{ strict: false });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn import_torch(ctx: NativeCallContext, path: &str, name_map: Map) -> RhaiResult<Map> {
+        import_torch_opts(ctx, path, name_map, Map::new())
+    }
+
+    /// `nn::import_torch` with options: `key` [none] the entry holding the state dict (e.g.
+    /// `"state_dict"`), `prefix` [""] stripped from every name first (e.g. `"module."`).
+    #[rhai_fn(name = "import_torch", return_raw)]
+    pub fn import_torch_opts(
+        ctx: NativeCallContext,
+        path: &str,
+        name_map: Map,
+        opts: Map,
+    ) -> RhaiResult<Map> {
+        guard_at(ctx.call_position(), "nn::import_torch", || {
+            let o = Opts::new("nn::import_torch", opts, &["key", "prefix"])?;
+            let key = o.has("key").then(|| o.string("key", "")).transpose()?;
+            let prefix = o.string("prefix", "")?;
+            let map = name_map
+                .into_iter()
+                .map(|(k, v)| {
+                    v.into_string().map(|v| (k.to_string(), v)).map_err(|t| {
+                        Error::msg(format!(
+                            "nn::import_torch: name_map['{k}'] should be a string, got {t}"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let tensors = crate::nn::import::read_torch(
+                std::path::Path::new(path),
+                key.as_deref(),
+                &prefix,
+                &map,
+            )?;
+            Ok(tensors
+                .into_iter()
+                .map(|(n, t)| (n.into(), Dynamic::from(ScriptTensor::new(t))))
+                .collect())
+        })
+    }
+
+    /// Copy named tensors (a map from parameter name to tensor, as `nn::import_torch` or
+    /// `tensor::load` return) into the net. Every name must be a parameter and every shape must
+    /// match (the error names both); every parameter must be given (see the `strict` option).
+    /// Returns the names loaded.
+    #[rhai_fn(global, return_raw)]
+    pub fn load_weights(net: &mut ScriptNet, tensors: Map) -> RhaiResult<Array> {
+        load_weights_opts(net, tensors, Map::new())
+    }
+
+    /// `net.load_weights` with `#{ strict }` [true]: false keeps the current values of the
+    /// parameters not given.
+    #[rhai_fn(global, name = "load_weights", return_raw)]
+    pub fn load_weights_opts(net: &mut ScriptNet, tensors: Map, opts: Map) -> RhaiResult<Array> {
+        guard("net.load_weights", || {
+            let o = Opts::new("net.load_weights", opts, &["strict"])?;
+            let list = tensors
+                .into_iter()
+                .map(|(k, v)| {
+                    v.try_cast::<ScriptTensor>()
+                        .map(|t| (k.to_string(), t.tensor().clone()))
+                        .ok_or_else(|| {
+                            Error::msg(format!("net.load_weights: '{k}' should be a tensor"))
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let names = net
+                .0
+                .write()
+                .unwrap()
+                .load_weights(&list, o.bool("strict", true)?)?;
+            Ok(names.into_iter().map(Dynamic::from).collect())
         })
     }
 
