@@ -153,3 +153,64 @@ fn a_nan_loss_stops_with_the_term_and_step_and_keeps_the_checkpoint() {
     assert!(tensors.contains_key("shared.fc7.weight"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn learning_rate_multipliers_scale_each_group() {
+    // Plain SGD (no momentum, no decay): a step moves each parameter by lr · mult · grad, so
+    // mult 0 keeps the shared layers, and a run with lr 2e-3 for the encoder equals a run at lr
+    // 1e-3 with the encoder's multiplier 2 — after the first step, where both see equal grads.
+    let ds = data(&["dsc"], 6, 3);
+    let sgd = xmodal::train::optim::OptimizerKind::Sgd {
+        momentum: 0.0,
+        weight_decay: 0.0,
+        nesterov: false,
+    };
+    let run = |lr: f64, mult: Vec<(String, f64)>| {
+        let mut n = net(&ds, 5);
+        let before = weights(&n);
+        let mut phase = Phase::new("p", 1, lr);
+        phase.lr_mult = mult;
+        let cfg = FitConfig {
+            phases: vec![phase],
+            batch: 4,
+            quiet: true,
+            optimizer: sgd.clone(),
+            ..FitConfig::default()
+        };
+        fit(&mut n, &ds, None, &cfg).unwrap();
+        (before, weights(&n))
+    };
+    let (before, frozen_trunk) = run(1e-3, vec![("shared".into(), 0.0)]);
+    let (_, doubled) = run(1e-3, vec![("enc".into(), 2.0), ("shared".into(), 0.0)]);
+    let (_, plain) = run(2e-3, vec![("shared".into(), 0.0)]);
+    for (((name, b), f), (d, p)) in before
+        .iter()
+        .zip(&frozen_trunk)
+        .zip(doubled.iter().zip(&plain))
+    {
+        if name.starts_with("shared.") {
+            assert_eq!(b, &f.1, "{name} moved with multiplier 0");
+        } else {
+            assert_ne!(b, &f.1, "{name} did not train");
+            for (x, y) in d.1.iter().zip(&p.1) {
+                assert!(
+                    (x - y).abs() <= 1e-6 * y.abs().max(1.0),
+                    "{name}: {x} vs {y}"
+                );
+            }
+        }
+    }
+    let mut n = net(&ds, 5);
+    let mut phase = Phase::new("p", 1, 1e-3);
+    phase.lr_mult = vec![("fc9".into(), 2.0)];
+    let cfg = FitConfig {
+        phases: vec![phase],
+        quiet: true,
+        ..FitConfig::default()
+    };
+    let e = match fit(&mut n, &ds, None, &cfg) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("an unknown lr_mult pattern was accepted"),
+    };
+    assert!(e.contains("'fc9' matches no parameter"), "{e}");
+}

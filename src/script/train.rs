@@ -52,6 +52,7 @@ const PHASE_KEYS: &[&str] = &[
     "iters",
     "epochs",
     "lr",
+    "lr_mult",
     "frozen",
     "schedule",
     "step_every",
@@ -87,6 +88,31 @@ fn steps_per_epoch(ds: &Dataset, batch: usize) -> Result<usize> {
         most = most.max(ds.len_of(&m)?);
     }
     Ok(most.div_ceil(batch.max(1)))
+}
+
+/// `lr_mult: #{ pattern: multiplier }` of a phase map.
+fn lr_mults(o: &Opts, op: &str) -> Result<Vec<(String, f64)>> {
+    let Some(d) = o.get("lr_mult") else {
+        return Ok(vec![]);
+    };
+    let map = d.read_lock::<Map>().ok_or_else(|| {
+        Error::invalid(
+            op,
+            "lr_mult",
+            "expected a map such as #{ shared: 10.0, \"enc.dsc\": 0.1 }",
+        )
+    })?;
+    map.iter()
+        .map(|(k, v)| {
+            let m = v
+                .as_float()
+                .or_else(|_| v.as_int().map(|i| i as f64))
+                .map_err(|t| {
+                    Error::invalid(op, "lr_mult", format!("'{k}' should be a number, got {t}"))
+                })?;
+            Ok((k.to_string(), m))
+        })
+        .collect()
 }
 
 fn phase_from(map: Map, index: usize, ds: &Dataset, batch: usize) -> Result<Phase> {
@@ -144,6 +170,7 @@ fn phase_from(map: Map, index: usize, ds: &Dataset, batch: usize) -> Result<Phas
         iters,
         frozen: o.strings("frozen", &[])?,
         lr,
+        lr_mult: lr_mults(&o, &op)?,
         decay,
         warmup: o.usize("warmup", 0)?,
         terms,
@@ -272,8 +299,9 @@ pub mod train_api {
     /// from; `metrics` [none] a JSON-lines file; `quiet` [false]; `stop_after` [none] steps
     /// (stops as Ctrl-C does: finishes the step, saves, returns).
     ///
-    /// Phase keys: `name`, `iters` or `epochs`, `lr` [0.001], `frozen` [[]] layers or groups
-    /// ("shared", "fc7", "enc.dsc"), `schedule` ["constant"|"step"|"cosine"] with `step_every`,
+    /// Phase keys: `name`, `iters` or `epochs`, `lr` [0.001], `lr_mult` [#{}] per-group
+    /// learning-rate multipliers by layer or group (`#{ shared: 0.1, fc8: 10.0 }`; the longest
+    /// matching name wins), `frozen` [[]] layers or groups ("shared", "fc7", "enc.dsc"), `schedule` ["constant"|"step"|"cosine"] with `step_every`,
     /// `gamma` [0.1], `min_lr` [0]; `warmup` [0] steps; `regularizers` [[]] terms from
     /// `reg::penalty`, `train::transfer`, `train::ranking`, `train::info_nce`; `ce_weight` [1.0];
     /// `modalities` [all] that get softmax batches.

@@ -13,6 +13,7 @@ use super::schedule::Schedule;
 use super::step;
 use crate::data::Dataset;
 use crate::error::{Context, Error, Result};
+use crate::nn::net::name_matches;
 use crate::nn::{feed, CrossModalNet};
 use candle_core::{DType, Tensor, Var};
 use std::collections::{BTreeMap, BTreeSet};
@@ -75,7 +76,10 @@ pub fn fit(
             .chain(phase.frozen.iter().cloned())
             .collect();
         net.freeze(&frozen)?;
-        let mut opt = Optimizer::new(cfg.optimizer.clone(), vec![trainable_group(net)])?;
+        let mut opt = Optimizer::new(
+            cfg.optimizer.clone(),
+            trainable_groups(net, &phase.lr_mult)?,
+        )?;
         if let Some(state) = resumed_state.take() {
             opt.load_state(&state)?;
         }
@@ -219,21 +223,54 @@ fn phase_modalities(net: &CrossModalNet, train: &Dataset, phase: &Phase) -> Vec<
         .collect()
 }
 
-fn trainable_group(net: &CrossModalNet) -> ParamGroup {
+/// The trainable parameters, in groups by learning-rate multiplier (name order within each;
+/// groups in order of first appearance). A pattern that matches no parameter is an error.
+fn trainable_groups(net: &CrossModalNet, mults: &[(String, f64)]) -> Result<Vec<ParamGroup>> {
+    let all = net.param_names();
+    for (pattern, m) in mults {
+        if !all.iter().any(|n| name_matches(n, pattern)) {
+            return Err(Error::invalid(
+                "train::fit",
+                "lr_mult",
+                format!("'{pattern}' matches no parameter of the net (try \"shared\", \"fc8\", \"enc.<modality>\")"),
+            ));
+        }
+        if !m.is_finite() || *m < 0.0 {
+            return Err(Error::invalid(
+                "train::fit",
+                "lr_mult",
+                format!("the multiplier of '{pattern}' must be a finite number ≥ 0, got {m}"),
+            ));
+        }
+    }
+    let mult_of = |name: &str| {
+        mults
+            .iter()
+            .filter(|(p, _)| name_matches(name, p))
+            .max_by_key(|(p, _)| p.len())
+            .map_or(1.0, |(_, m)| *m)
+    };
     let frozen: BTreeSet<String> = net.frozen().into_iter().collect();
     let data = net.varmap().data().lock().expect("varmap lock");
-    let mut named: Vec<(String, Var)> = data
-        .iter()
-        .filter(|(n, _)| !frozen.contains(*n))
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    let (names, vars) = named.into_iter().unzip();
-    ParamGroup {
-        names,
-        vars,
-        lr_mult: 1.0,
+    let mut named: Vec<(&String, &Var)> =
+        data.iter().filter(|(n, _)| !frozen.contains(*n)).collect();
+    named.sort_by(|a, b| a.0.cmp(b.0));
+    let mut groups: Vec<ParamGroup> = vec![];
+    for (name, var) in named {
+        let m = mult_of(name);
+        match groups.iter_mut().find(|g| g.lr_mult == m) {
+            Some(g) => {
+                g.names.push(name.clone());
+                g.vars.push(var.clone());
+            }
+            None => groups.push(ParamGroup {
+                names: vec![name.clone()],
+                vars: vec![var.clone()],
+                lr_mult: m,
+            }),
+        }
     }
+    Ok(groups)
 }
 
 fn load_weights(

@@ -84,6 +84,10 @@ pub struct Phase {
     /// Layers or groups held fixed (`"shared"`, `"fc7"`, `"enc.dsc"`).
     pub frozen: Vec<String>,
     pub lr: f64,
+    /// Per-group learning-rate multipliers: `(pattern, multiplier)` with patterns as in
+    /// `freeze` (`"shared"`, `"fc8"`, `"enc.dsc"`); the longest matching pattern wins; the other
+    /// parameters train at `lr`.
+    pub lr_mult: Vec<(String, f64)>,
     pub decay: Decay,
     pub warmup: usize,
     pub terms: Vec<Term>,
@@ -101,6 +105,7 @@ impl Phase {
             iters,
             frozen: vec![],
             lr,
+            lr_mult: vec![],
             decay: Decay::Constant,
             warmup: 0,
             terms: vec![],
