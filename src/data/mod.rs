@@ -6,6 +6,7 @@ pub mod audio;
 pub mod dataset;
 pub mod features;
 pub mod folder;
+pub mod minilm;
 pub mod sampler;
 pub mod synth;
 pub mod text;
