@@ -53,7 +53,10 @@ fn sentence_vectors_match_sentence_transformers() {
         let c = cosine(a, b);
         assert!(c >= 0.999, "{s}: cosine {c}");
     }
-    eprintln!("lowest cosine to sentence-transformers over {} sentences: {worst:.6}", texts.len());
+    eprintln!(
+        "lowest cosine to sentence-transformers over {} sentences: {worst:.6}",
+        texts.len()
+    );
     // Batching does not change a sentence's vector (padding is masked out of the mean).
     let alone = enc.encode(&texts[6..7]).unwrap();
     assert!(cosine(&alone[0], &ours[6]) > 0.99999);
@@ -74,7 +77,10 @@ fn description_vectors_average_sentence_vectors() {
         );
         assert!((na - nb).abs() < 1e-3, "{d}: norms {na} vs {nb}");
     }
-    assert_eq!(enc.encode_descriptions(&["  ..."]).unwrap()[0], vec![0.0; 384]);
+    assert_eq!(
+        enc.encode_descriptions(&["  ..."]).unwrap()[0],
+        vec![0.0; 384]
+    );
 }
 
 #[test]
@@ -91,7 +97,60 @@ fn a_missing_model_file_is_named_with_the_fix() {
         "{e}"
     );
     let nowhere = dir.join("nowhere");
-    let e = SentenceEncoder::load(Some(&nowhere)).unwrap_err().to_string();
-    assert!(e.contains(&nowhere.display().to_string()) && e.contains("no such folder"), "{e}");
+    let e = SentenceEncoder::load(Some(&nowhere))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&nowhere.display().to_string()) && e.contains("no such folder"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_dataset_with_the_encoder_feeds_minilm_description_vectors() {
+    let Some(enc) = encoder() else { return };
+    let enc = std::sync::Arc::new(enc);
+    let ds = xmodal::data::synthplaces(&xmodal::data::SynthOptions {
+        categories: xmodal::data::synth::categories_from_count(2).unwrap(),
+        per_category: 3,
+        modalities: vec!["dsc".into()],
+        seed: 4,
+        ..Default::default()
+    })
+    .unwrap();
+    let dev = candle_core::Device::Cpu;
+    let plain = ds.inputs("dsc", &[0, 1], &dev).unwrap();
+    let with = ds.with_text_encoder(enc.clone());
+    let (train, _) = with.split(1, 0).unwrap();
+    assert!(train.text_encoder().is_some());
+    let idx = [4, 0, 4];
+    let got: Vec<Vec<f32>> = with.inputs("dsc", &idx, &dev).unwrap().to_vec2().unwrap();
+    let texts: Vec<String> = idx.iter().map(|&i| ds.text("dsc", i).unwrap()).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let want = enc.encode_descriptions(&refs).unwrap();
+    for (g, w) in got.iter().zip(&want) {
+        // The description vector scaled to norm sqrt(384), as the default vectors are.
+        let n: f32 = w.iter().map(|x| x * x).sum::<f32>().sqrt();
+        for (a, b) in g.iter().zip(w) {
+            assert!((a - b * 384f32.sqrt() / n).abs() < 1e-4);
+        }
+    }
+    assert_eq!(
+        with.inputs_uncached("dsc", &idx, &dev)
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap(),
+        got
+    );
+    // The encoder's vectors differ from the built-in hashed ones; the original is unchanged.
+    let plain_rows: Vec<Vec<f32>> = plain.to_vec2().unwrap();
+    assert!(cosine(&plain_rows[0], &got[1]) < 0.9);
+    assert_eq!(
+        ds.inputs("dsc", &[0, 1], &dev)
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap(),
+        plain_rows
+    );
 }

@@ -36,7 +36,11 @@ pub struct SentenceEncoder {
 
 impl std::fmt::Debug for SentenceEncoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SentenceEncoder[all-MiniLM-L6-v2 from {}]", self.dir.display())
+        write!(
+            f,
+            "SentenceEncoder[all-MiniLM-L6-v2 from {}]",
+            self.dir.display()
+        )
     }
 }
 
@@ -85,7 +89,8 @@ impl SentenceEncoder {
         let op = "data::sentence_encoder";
         let dir = resolve(path)?;
         let cfg_path = dir.join("config.json");
-        let cfg_text = std::fs::read_to_string(&cfg_path).map_err(|e| Error::file(op, &cfg_path, e))?;
+        let cfg_text =
+            std::fs::read_to_string(&cfg_path).map_err(|e| Error::file(op, &cfg_path, e))?;
         let config: Config = serde_json::from_str(&cfg_text)
             .map_err(|e| Error::file(op, &cfg_path, format!("not a BERT config: {e}")))?;
         let tok_path = dir.join("tokenizer.json");
@@ -152,8 +157,8 @@ impl SentenceEncoder {
         let mask =
             Tensor::from_vec(grab(&|e| e.get_attention_mask()), (n, len), &Device::Cpu).op(op)?;
         let hidden = self.model.forward(&ids, &types, Some(&mask)).op(op)?; // [n, len, 384]
-        // Mean pooling over the kept tokens, then L2 normalisation (sentence-transformers'
-        // Pooling(mean) and Normalize modules).
+                                                                            // Mean pooling over the kept tokens, then L2 normalisation (sentence-transformers'
+                                                                            // Pooling(mean) and Normalize modules).
         let m = mask.to_dtype(DType::F32).op(op)?.unsqueeze(2).op(op)?;
         let summed = hidden.broadcast_mul(&m).op(op)?.sum(1).op(op)?;
         let count = m.sum(1).op(op)?.maximum(1e-9).op(op)?;

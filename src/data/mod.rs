@@ -6,6 +6,8 @@ pub mod audio;
 pub mod dataset;
 pub mod features;
 pub mod folder;
+pub mod inputs;
+pub mod lazy;
 pub mod minilm;
 pub mod sampler;
 pub mod synth;
