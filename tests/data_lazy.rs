@@ -77,6 +77,9 @@ fn eager_and_lazy_loads_give_identical_batches() {
         unreachable!()
     };
     assert_eq!(l.cached(), 3);
+    assert!(lazy
+        .summary()
+        .contains("decoded on demand: nat (cache 3 rows), snd (cache 3 rows)"));
     // Splits of both loads agree too (the lazy halves share the file list and cache).
     let (et, ev) = eager.split(1, 9).unwrap();
     let (lt, lv) = lazy.split(1, 9).unwrap();

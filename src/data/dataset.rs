@@ -639,6 +639,17 @@ impl Dataset {
                 cats.len()
             );
         }
+        let lazy: Vec<String> = self
+            .mods
+            .iter()
+            .filter_map(|m| match &m.store {
+                Store::Lazy(l) => Some(format!("{} (cache {} rows)", m.name, l.cache_size())),
+                _ => None,
+            })
+            .collect();
+        if !lazy.is_empty() {
+            s += &format!("decoded on demand: {}\n", lazy.join(", "));
+        }
         if !self.skipped.is_empty() {
             s += &format!("skipped {} bad files:\n", self.skipped.len());
             for k in &self.skipped {

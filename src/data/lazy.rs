@@ -135,6 +135,11 @@ impl LazyStore {
         read_sample(self.path(i), &self.src.opts)
     }
 
+    /// How many rows the cache keeps at most.
+    pub fn cache_size(&self) -> usize {
+        self.src.opts.cache
+    }
+
     /// Rows cached now (for tests and summaries).
     pub fn cached(&self) -> usize {
         self.src.cache.lock().map(|c| c.rows.len()).unwrap_or(0)

@@ -134,9 +134,16 @@ impl SentenceEncoder {
     /// One unit vector per text, exactly as `SentenceTransformer.encode` (each text is one
     /// "sentence": no splitting).
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let mut out = Vec::with_capacity(texts.len());
-        for chunk in texts.chunks(BATCH) {
-            out.extend(self.encode_batch(chunk)?);
+        // Batches of similar length waste less on padding (padding is masked, so the order does
+        // not change any vector).
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let mut out = vec![vec![]; texts.len()];
+        for chunk in order.chunks(BATCH) {
+            let batch: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
+            for (&i, v) in chunk.iter().zip(self.encode_batch(&batch)?) {
+                out[i] = v;
+            }
         }
         Ok(out)
     }
