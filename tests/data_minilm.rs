@@ -124,6 +124,10 @@ fn a_dataset_with_the_encoder_feeds_minilm_description_vectors() {
     let with = ds.with_text_encoder(enc.clone());
     let (train, _) = with.split(1, 0).unwrap();
     assert!(train.text_encoder().is_some());
+    assert!(train
+        .summary()
+        .contains("text inputs from all-MiniLM-L6-v2"));
+    assert!(!ds.summary().contains("MiniLM"));
     let idx = [4, 0, 4];
     let got: Vec<Vec<f32>> = with.inputs("dsc", &idx, &dev).unwrap().to_vec2().unwrap();
     let texts: Vec<String> = idx.iter().map(|&i| ds.text("dsc", i).unwrap()).collect();

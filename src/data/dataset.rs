@@ -611,12 +611,17 @@ impl Dataset {
     /// files skipped by the loader.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "Dataset '{}': {} categories, {} samples, vocabulary {}{}\n",
+            "Dataset '{}': {} categories, {} samples, vocabulary {}{}{}\n",
             self.split,
             self.categories.len(),
             self.len(),
             self.vocab_size(),
-            if self.is_paired() { ", paired" } else { "" }
+            if self.is_paired() { ", paired" } else { "" },
+            if self.text_encoder.is_some() {
+                ", text inputs from all-MiniLM-L6-v2"
+            } else {
+                ""
+            }
         );
         s += &format!(
             "{:<10} {:<9} {:<16} {:>8} {:>11}\n",
