@@ -183,6 +183,26 @@ pub fn read_wav(path: &Path) -> Result<(Vec<f32>, u32)> {
     Ok((mono, spec.sample_rate))
 }
 
+/// Check a WAV header (opens, format supported) without reading the samples.
+pub fn check_wav(path: &Path) -> Result<()> {
+    let op = "data::read_wav";
+    let r = hound::WavReader::open(path)
+        .map_err(|e| Error::file(op, path, format!("unsupported or corrupt WAV: {e}")))?;
+    let spec = r.spec();
+    match spec.sample_format {
+        hound::SampleFormat::Float if spec.bits_per_sample == 32 => Ok(()),
+        hound::SampleFormat::Int if (8..=32).contains(&spec.bits_per_sample) => Ok(()),
+        f => Err(Error::file(
+            op,
+            path,
+            format!(
+                "unsupported WAV format: {f:?} with {} bits per sample; use PCM 16-bit or float 32-bit",
+                spec.bits_per_sample
+            ),
+        )),
+    }
+}
+
 /// Write mono 16-bit PCM.
 pub fn write_wav(path: &Path, x: &[f32], rate: u32) -> Result<()> {
     let spec = hound::WavSpec {

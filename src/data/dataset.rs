@@ -2,12 +2,18 @@
 //! pair ids, and the network inputs made from them.
 //!
 //! Storage per modality: images as 8-bit HWC bytes, texts as strings, sounds as 16 kHz mono
-//! waveforms, features as f32 rows. `inputs` turns a selection into one f32 batch:
-//! Image [n, 3, S, S] with (x/255 − 0.5)/0.25; Text [n, 384] sentence vectors averaged over the
-//! sentences of each description (`text::description_vector`); Sound [n, 64, frames] log-mel,
-//! standardised by fixed constants ((v + 1.5)/3, about zero-mean on SynthPlaces); Features [n, D] as stored.
+//! waveforms, features as f32 rows, or (lazy loading) image or sound files decoded on demand.
+//! `inputs` turns a selection into one f32 batch: Image [n, 3, S, S] with (x/255 − 0.5)/0.25;
+//! Text [n, 384] sentence vectors averaged over the sentences of each description (by default
+//! `text::description_vector`; all-MiniLM-L6-v2 after `with_text_encoder`), scaled to norm √384;
+//! Sound [n, 64, frames] log-mel, standardised by fixed constants ((v + 1.5)/3, about zero-mean
+//! on SynthPlaces); Features [n, D] as stored. Text and sound inputs are computed once per
+//! sample and cached (`inputs::Slot`).
 
-use super::audio::{self, MelConfig};
+use super::audio::MelConfig;
+use super::inputs::{self, Slot};
+use super::lazy::LazyStore;
+use super::minilm::SentenceEncoder;
 use super::text::{self, Vocab};
 use crate::error::{Context, Error, Result};
 use crate::tensor::{Device, Tensor};
@@ -45,6 +51,8 @@ pub enum Store {
     Sounds { len: usize, data: Vec<Arc<[f32]>> },
     /// `dim`-wide feature rows.
     Features { dim: usize, data: Vec<Arc<[f32]>> },
+    /// Image or sound files decoded on demand (`load_folder` with `lazy: true`).
+    Lazy(LazyStore),
 }
 
 impl Store {
@@ -54,6 +62,7 @@ impl Store {
             Store::Texts(d) => d.len(),
             Store::Sounds { data, .. } => data.len(),
             Store::Features { data, .. } => data.len(),
+            Store::Lazy(l) => l.len(),
         }
     }
 
@@ -67,6 +76,7 @@ impl Store {
             Store::Texts(_) => ModalityKind::Text,
             Store::Sounds { .. } => ModalityKind::Sound,
             Store::Features { .. } => ModalityKind::Features,
+            Store::Lazy(l) => l.kind(),
         }
     }
 
@@ -89,7 +99,14 @@ impl Store {
                 dim: *dim,
                 data: pick(data, idx),
             },
+            Store::Lazy(l) => Store::Lazy(l.select(idx)),
         }
+    }
+
+    /// Whether the input rows of this store are cached per sample (descriptions and sounds held
+    /// in memory; lazy stores cache in their own LRU).
+    fn caches_inputs(&self) -> bool {
+        matches!(self, Store::Texts(_) | Store::Sounds { .. })
     }
 }
 
@@ -117,6 +134,11 @@ pub struct Dataset {
     vocab: Arc<Vocab>,
     split: String,
     skipped: Vec<Skipped>,
+    /// Per modality (same order as `mods`): the cached input row of each sample, or empty when
+    /// that modality's inputs are not cached.
+    rows: Vec<Vec<Slot>>,
+    /// Encodes descriptions for `inputs`; None: `text::description_vector`.
+    text_encoder: Option<Arc<SentenceEncoder>>,
 }
 
 /// The modality names in their fixed order (others follow alphabetically).
@@ -172,12 +194,24 @@ impl Dataset {
                 )));
             }
         }
+        let rows = mods
+            .iter()
+            .map(|m| {
+                if m.store.caches_inputs() {
+                    inputs::slots(m.store.len())
+                } else {
+                    vec![]
+                }
+            })
+            .collect();
         let mut ds = Dataset {
             categories,
             mods,
             vocab: Arc::new(Vocab::default()),
             split: split.to_string(),
             skipped: vec![],
+            rows,
+            text_encoder: None,
         };
         ds.vocab = Arc::new(ds.build_vocab());
         Ok(ds)
@@ -189,6 +223,24 @@ impl Dataset {
             _ => vec![],
         });
         Vocab::build(texts, MAX_VOCAB)
+    }
+
+    /// This dataset with descriptions encoded by `enc` (all-MiniLM-L6-v2) in `inputs`; the cached
+    /// text inputs start afresh. Splits and `only` of the result keep the encoder.
+    pub fn with_text_encoder(&self, enc: Arc<SentenceEncoder>) -> Dataset {
+        let mut ds = self.clone();
+        for (m, rows) in ds.mods.iter().zip(ds.rows.iter_mut()) {
+            if m.store.kind() == ModalityKind::Text {
+                *rows = inputs::slots(rows.len());
+            }
+        }
+        ds.text_encoder = Some(enc);
+        ds
+    }
+
+    /// The sentence encoder of `inputs`, if one was set.
+    pub fn text_encoder(&self) -> Option<&Arc<SentenceEncoder>> {
+        self.text_encoder.as_ref()
     }
 
     /// Record files a loader skipped (shown by `summary`).
@@ -264,6 +316,13 @@ impl Dataset {
     pub fn input_shape(&self, modality: &str) -> Result<Vec<usize>> {
         Ok(match &self.modality(modality)?.store {
             Store::Images { size, .. } => vec![3, *size, *size],
+            Store::Lazy(l) if l.kind() == ModalityKind::Image => {
+                vec![3, l.image_size(), l.image_size()]
+            }
+            Store::Lazy(l) => vec![
+                MelConfig::default().mels,
+                MelConfig::default().frames(l.sound_len()),
+            ],
             Store::Texts(_) => vec![text::SENTENCE_DIM],
             Store::Sounds { len, .. } => {
                 let c = MelConfig::default();
@@ -289,59 +348,84 @@ impl Dataset {
     }
 
     /// A normalised f32 batch [n, ..input_shape] of the samples `idx` of `modality` on `dev`.
+    /// Description vectors and log-mel spectrograms are computed on first use and reused.
     pub fn inputs(&self, modality: &str, idx: &[usize], dev: &Device) -> Result<Tensor> {
-        use rayon::prelude::*;
+        self.batch(modality, idx, dev, true)
+    }
+
+    /// `inputs` without the per-sample cache (computes every row afresh, stores nothing).
+    pub fn inputs_uncached(&self, modality: &str, idx: &[usize], dev: &Device) -> Result<Tensor> {
+        self.batch(modality, idx, dev, false)
+    }
+
+    fn batch(&self, modality: &str, idx: &[usize], dev: &Device, cached: bool) -> Result<Tensor> {
         let m = self.check_idx(modality, idx)?;
+        let mi = self
+            .mods
+            .iter()
+            .position(|x| x.name == modality)
+            .expect("checked");
+        let slots = &self.rows[mi];
         let mut shape = vec![idx.len()];
         shape.extend(self.input_shape(modality)?);
-        let per: usize = shape[1..].iter().product();
-        let rows: Vec<Vec<f32>> = match &m.store {
-            Store::Images { size, data } => idx
-                .par_iter()
-                .map(|&i| {
-                    let px = &data[i];
-                    let hw = size * size;
-                    let mut out = vec![0.0; 3 * hw];
-                    for p in 0..hw {
-                        for c in 0..3 {
-                            out[c * hw + p] = (px[p * 3 + c] as f32 / 255.0 - 0.5) / 0.25;
-                        }
-                    }
-                    out
-                })
-                .collect(),
-            // Scaled to unit norm × √D, so entries have unit variance like the normalised
-            // pixels: averaged word vectors are otherwise ~20× smaller than image inputs, and
-            // the text MLP then feeds the shared layers activations too small to learn from.
-            Store::Texts(d) => idx
-                .par_iter()
-                .map(|&i| {
-                    let mut v = text::description_vector(&d[i]);
-                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    let scale = (v.len() as f32).sqrt() / norm;
-                    v.iter_mut().for_each(|x| *x *= scale);
-                    v
-                })
-                .collect(),
-            Store::Sounds { data, .. } => {
-                let cfg = MelConfig::default();
-                let filters = audio::mel_filters(&cfg);
-                idx.par_iter()
-                    .map(|&i| {
-                        audio::log_mel(&data[i], &cfg, &filters)
-                            .into_iter()
-                            .map(|v| (v + 1.5) / 3.0)
-                            .collect()
-                    })
-                    .collect()
+        let rows: Vec<Arc<[f32]>> = if cached && !slots.is_empty() {
+            let missing: Vec<usize> = {
+                let mut v: Vec<usize> = idx
+                    .iter()
+                    .copied()
+                    .filter(|&i| slots[i].get().is_none())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            for (i, row) in missing.iter().zip(self.compute(m, &missing)?) {
+                let _ = slots[*i].set(row);
             }
-            Store::Features { data, .. } => idx.iter().map(|&i| data[i].to_vec()).collect(),
+            idx.iter()
+                .map(|&i| slots[i].get().expect("filled above").clone())
+                .collect()
+        } else {
+            self.compute(m, idx)?
         };
-        let flat: Vec<f32> = rows.into_iter().flatten().collect();
-        debug_assert_eq!(flat.len(), per * idx.len());
+        let mut flat: Vec<f32> =
+            Vec::with_capacity(idx.len() * rows.first().map_or(0, |r| r.len()));
+        for r in &rows {
+            flat.extend_from_slice(r);
+        }
         Tensor::from_vec(flat, shape, &Device::Cpu)
             .and_then(|t| t.to_device(dev))
             .op("dataset::inputs")
+    }
+
+    /// The input rows of samples `idx` of `m`, computed afresh (lazy stores use their LRU).
+    fn compute(&self, m: &Modality, idx: &[usize]) -> Result<Vec<Arc<[f32]>>> {
+        use rayon::prelude::*;
+        Ok(match &m.store {
+            Store::Images { size, data } => idx
+                .par_iter()
+                .map(|&i| Arc::from(inputs::image_row(&data[i], *size)))
+                .collect(),
+            Store::Texts(d) => match &self.text_encoder {
+                Some(enc) => {
+                    let texts: Vec<&str> = idx.iter().map(|&i| &*d[i]).collect();
+                    enc.encode_descriptions(&texts)?
+                        .into_iter()
+                        .map(|v| Arc::from(inputs::scale_text(v)))
+                        .collect()
+                }
+                None => idx
+                    .par_iter()
+                    .map(|&i| Arc::from(inputs::scale_text(text::description_vector(&d[i]))))
+                    .collect(),
+            },
+            Store::Sounds { data, .. } => idx
+                .par_iter()
+                .map(|&i| Arc::from(inputs::sound_row(&data[i])))
+                .collect(),
+            Store::Features { data, .. } => idx.iter().map(|&i| data[i].clone()).collect(),
+            Store::Lazy(l) => l.rows(idx)?,
+        })
     }
 
     /// Word ids [n, max_len] (u32; 0 padding, 1 out of vocabulary) of the descriptions `idx`.
@@ -403,6 +487,19 @@ impl Dataset {
         let mut ds = Dataset::new(self.categories.clone(), mods, &self.split)?;
         ds.vocab = self.vocab.clone();
         ds.skipped = self.skipped.clone();
+        ds.text_encoder = self.text_encoder.clone();
+        ds.rows = ds
+            .mods
+            .iter()
+            .map(|m| {
+                let i = self
+                    .mods
+                    .iter()
+                    .position(|x| x.name == m.name)
+                    .expect("picked");
+                self.rows[i].clone()
+            })
+            .collect();
         Ok(ds)
     }
 
@@ -422,7 +519,22 @@ impl Dataset {
                     .map(|p| k.iter().map(|&i| p[i]).collect()),
             })
             .collect();
-        Dataset::new(self.categories.clone(), mods, split)
+        let mut ds = Dataset::new(self.categories.clone(), mods, split)?;
+        // `mods` is already in the fixed order, so the i-th modality of `ds` is the i-th here.
+        ds.rows = self
+            .rows
+            .iter()
+            .zip(keep)
+            .map(|(r, k)| {
+                if r.is_empty() {
+                    vec![]
+                } else {
+                    k.iter().map(|&i| r[i].clone()).collect()
+                }
+            })
+            .collect();
+        ds.text_encoder = self.text_encoder.clone();
+        Ok(ds)
     }
 
     /// Split into (train, val) with `val_per_category` validation samples per category and
@@ -499,12 +611,17 @@ impl Dataset {
     /// files skipped by the loader.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "Dataset '{}': {} categories, {} samples, vocabulary {}{}\n",
+            "Dataset '{}': {} categories, {} samples, vocabulary {}{}{}\n",
             self.split,
             self.categories.len(),
             self.len(),
             self.vocab_size(),
-            if self.is_paired() { ", paired" } else { "" }
+            if self.is_paired() { ", paired" } else { "" },
+            if self.text_encoder.is_some() {
+                ", text inputs from all-MiniLM-L6-v2"
+            } else {
+                ""
+            }
         );
         s += &format!(
             "{:<10} {:<9} {:<16} {:>8} {:>11}\n",
@@ -526,6 +643,17 @@ impl Dataset {
                 m.store.len(),
                 cats.len()
             );
+        }
+        let lazy: Vec<String> = self
+            .mods
+            .iter()
+            .filter_map(|m| match &m.store {
+                Store::Lazy(l) => Some(format!("{} (cache {} rows)", m.name, l.cache_size())),
+                _ => None,
+            })
+            .collect();
+        if !lazy.is_empty() {
+            s += &format!("decoded on demand: {}\n", lazy.join(", "));
         }
         if !self.skipped.is_empty() {
             s += &format!("skipped {} bad files:\n", self.skipped.len());

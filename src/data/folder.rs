@@ -8,7 +8,8 @@
 //! reason, or with `skip_bad` is skipped and listed in `Dataset::summary`.
 
 use super::audio;
-use super::dataset::{Dataset, Modality, Skipped, Store};
+use super::dataset::{Dataset, Modality, ModalityKind, Skipped, Store};
+use super::lazy::LazyStore;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,17 @@ pub struct LoadOptions {
     pub seconds: f32,
     /// Skip bad files (counted and listed in the summary) instead of stopping.
     pub skip_bad: bool,
+    /// Decode images and sounds on demand (descriptions are still read at once).
+    pub lazy: bool,
+    /// With `lazy`: how many decoded input rows per modality an LRU cache keeps.
+    pub cache: usize,
+}
+
+impl LoadOptions {
+    /// Sound length in samples at 16 kHz.
+    pub fn sound_len(&self) -> usize {
+        (self.seconds * audio::RATE as f32).round() as usize
+    }
 }
 
 impl Default for LoadOptions {
@@ -34,11 +46,14 @@ impl Default for LoadOptions {
             image_size: 64,
             seconds: 2.0,
             skip_bad: false,
+            lazy: false,
+            cache: 512,
         }
     }
 }
 
-enum Sample {
+/// One decoded file.
+pub enum Sample {
     Image(Arc<[u8]>),
     Text(Arc<str>),
     Sound(Arc<[f32]>),
@@ -74,7 +89,8 @@ fn read_image(path: &Path, size: usize) -> Result<Arc<[u8]>> {
     Ok(Arc::from(img.into_raw()))
 }
 
-fn read_sample(path: &Path, o: &LoadOptions) -> Result<Sample> {
+/// Decode one file of the folder layout by its extension.
+pub fn read_sample(path: &Path, o: &LoadOptions) -> Result<Sample> {
     let op = "data::load_folder";
     match ext_of(path).as_str() {
         "png" | "jpg" | "jpeg" => read_image(path, o.image_size).map(Sample::Image),
@@ -90,14 +106,52 @@ fn read_sample(path: &Path, o: &LoadOptions) -> Result<Sample> {
         "wav" => {
             let (x, rate) = audio::read_wav(path)?;
             let x = audio::resample(&x, rate, audio::RATE);
-            let len = (o.seconds * audio::RATE as f32).round() as usize;
-            Ok(Sample::Sound(Arc::from(audio::crop_or_pad(x, len))))
+            Ok(Sample::Sound(Arc::from(audio::crop_or_pad(
+                x,
+                o.sound_len(),
+            ))))
         }
         e => Err(Error::file(
             op,
             path,
             format!("unsupported file type '.{e}'; expected png, jpg, txt or wav"),
         )),
+    }
+}
+
+/// A listed file: decoded now, or (lazy) an image or sound whose header was checked.
+enum Entry {
+    Now(Sample),
+    Later(ModalityKind),
+}
+
+impl Entry {
+    fn kind(&self) -> ModalityKind {
+        match self {
+            Entry::Now(Sample::Image(_)) => ModalityKind::Image,
+            Entry::Now(Sample::Text(_)) => ModalityKind::Text,
+            Entry::Now(Sample::Sound(_)) => ModalityKind::Sound,
+            Entry::Later(k) => *k,
+        }
+    }
+}
+
+/// Decode a file, or with `lazy` only check the header of an image or sound.
+fn scan(path: &Path, o: &LoadOptions) -> Result<Entry> {
+    let op = "data::load_folder";
+    if !o.lazy {
+        return read_sample(path, o).map(Entry::Now);
+    }
+    match ext_of(path).as_str() {
+        "png" | "jpg" | "jpeg" => image::ImageReader::open(path)
+            .map_err(|e| Error::file(op, path, e))?
+            .with_guessed_format()
+            .map_err(|e| Error::file(op, path, e))?
+            .into_dimensions()
+            .map_err(|e| Error::file(op, path, format!("cannot decode image: {e}")))
+            .map(|_| Entry::Later(ModalityKind::Image)),
+        "wav" => audio::check_wav(path).map(|_| Entry::Later(ModalityKind::Sound)),
+        _ => read_sample(path, o).map(Entry::Now),
     }
 }
 
@@ -260,22 +314,15 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
             jobs.extend(files.into_iter().map(|f| (mi, label, f)));
         }
     }
-    let decoded: Vec<Result<Sample>> = jobs.par_iter().map(|(_, _, f)| read_sample(f, o)).collect();
-    // Per modality: samples, labels, pair ids.
-    type Parts = (Vec<Sample>, Vec<usize>, Vec<Option<usize>>);
-    let mut mods: Vec<Parts> = per_mod.iter().map(|_| (vec![], vec![], vec![])).collect();
+    let decoded: Vec<Result<Entry>> = jobs.par_iter().map(|(_, _, f)| scan(f, o)).collect();
+    // Per modality: entries, their files, labels, pair ids.
+    type Parts = (Vec<Entry>, Vec<PathBuf>, Vec<usize>, Vec<Option<usize>>);
+    let mut mods: Vec<Parts> = per_mod.iter().map(|_| Default::default()).collect();
     for ((mi, label, f), r) in jobs.iter().zip(decoded) {
         match r {
             Ok(s) => {
                 let m = &mut mods[*mi];
-                let kind_ok = matches!(
-                    (m.0.first(), &s),
-                    (None, _)
-                        | (Some(Sample::Image(_)), Sample::Image(_))
-                        | (Some(Sample::Text(_)), Sample::Text(_))
-                        | (Some(Sample::Sound(_)), Sample::Sound(_))
-                );
-                if !kind_ok {
+                if m.0.first().is_some_and(|x| x.kind() != s.kind()) {
                     let e = Error::file(
                         op,
                         f,
@@ -288,60 +335,57 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
                     continue;
                 }
                 m.0.push(s);
-                m.1.push(*label);
-                m.2.push(pair_of(f));
+                m.1.push(f.clone());
+                m.2.push(*label);
+                m.3.push(pair_of(f));
             }
             Err(e) => bad(&mut skipped, o.skip_bad, e, f)?,
         }
     }
     let mut out = vec![];
-    for ((samples, labels, pairs), (mname, dir, _)) in mods.into_iter().zip(&per_mod) {
-        let store = match samples.first() {
-            None => {
-                return Err(Error::file(
-                    op,
-                    dir,
-                    format!("modality '{mname}' has no readable files"),
-                ))
+    for ((entries, files, labels, pairs), (mname, dir, _)) in mods.into_iter().zip(&per_mod) {
+        let Some(kind) = entries.first().map(Entry::kind) else {
+            return Err(Error::file(
+                op,
+                dir,
+                format!("modality '{mname}' has no readable files"),
+            ));
+        };
+        let store = if matches!(entries[0], Entry::Later(_)) {
+            Store::Lazy(LazyStore::new(kind, files, o))
+        } else {
+            let samples = entries.into_iter().filter_map(|e| match e {
+                Entry::Now(s) => Some(s),
+                Entry::Later(_) => None,
+            });
+            match kind {
+                ModalityKind::Image => Store::Images {
+                    size: o.image_size,
+                    data: samples
+                        .filter_map(|s| match s {
+                            Sample::Image(x) => Some(x),
+                            _ => None,
+                        })
+                        .collect(),
+                },
+                ModalityKind::Text => Store::Texts(
+                    samples
+                        .filter_map(|s| match s {
+                            Sample::Text(x) => Some(x),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => Store::Sounds {
+                    len: o.sound_len(),
+                    data: samples
+                        .filter_map(|s| match s {
+                            Sample::Sound(x) => Some(x),
+                            _ => None,
+                        })
+                        .collect(),
+                },
             }
-            Some(Sample::Image(_)) => Store::Images {
-                size: o.image_size,
-                data: samples
-                    .into_iter()
-                    .filter_map(|s| {
-                        if let Sample::Image(x) = s {
-                            Some(x)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-            },
-            Some(Sample::Text(_)) => Store::Texts(
-                samples
-                    .into_iter()
-                    .filter_map(|s| {
-                        if let Sample::Text(x) = s {
-                            Some(x)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-            ),
-            Some(Sample::Sound(_)) => Store::Sounds {
-                len: (o.seconds * audio::RATE as f32).round() as usize,
-                data: samples
-                    .into_iter()
-                    .filter_map(|s| {
-                        if let Sample::Sound(x) = s {
-                            Some(x)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-            },
         };
         let pair_ids = pairs
             .iter()
@@ -369,11 +413,11 @@ pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
         let labels = ds.labels(&m)?;
         let pairs = ds.pair_ids(&m)?;
         let store = ds.store(&m)?;
-        let ext = match store {
-            Store::Images { .. } => "png",
-            Store::Texts(_) => "txt",
-            Store::Sounds { .. } => "wav",
-            Store::Features { .. } => {
+        let ext = match store.kind() {
+            ModalityKind::Image => "png",
+            ModalityKind::Text => "txt",
+            ModalityKind::Sound => "wav",
+            ModalityKind::Features => {
                 return Err(Error::invalid(op, "modality", format!("'{m}' holds feature vectors, which have no file form here; save them with tensor::save")))
             }
         };
@@ -390,17 +434,24 @@ pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
                 .join(ds.split_name())
                 .join(&ds.categories()[labels[i]])
                 .join(file);
-            match store {
-                Store::Images { size, data } => {
-                    image::RgbImage::from_raw(*size as u32, *size as u32, data[i].to_vec())
+            let (sample, size) = match store {
+                Store::Images { size, data } => (Sample::Image(data[i].clone()), *size),
+                Store::Texts(t) => (Sample::Text(t[i].clone()), 0),
+                Store::Sounds { data, .. } => (Sample::Sound(data[i].clone()), 0),
+                Store::Lazy(l) => (l.raw(i)?, l.image_size()),
+                Store::Features { .. } => unreachable!("rejected above"),
+            };
+            match sample {
+                Sample::Image(px) => {
+                    image::RgbImage::from_raw(size as u32, size as u32, px.to_vec())
                         .ok_or_else(|| Error::file(op, &path, "image buffer has the wrong size"))?
                         .save(&path)
                         .map_err(|e| Error::file(op, &path, e))
                 }
-                Store::Texts(t) => std::fs::write(&path, format!("{}\n", t[i]))
-                    .map_err(|e| Error::file(op, &path, e)),
-                Store::Sounds { data, .. } => audio::write_wav(&path, &data[i], audio::RATE),
-                Store::Features { .. } => unreachable!("rejected above"),
+                Sample::Text(t) => {
+                    std::fs::write(&path, format!("{t}\n")).map_err(|e| Error::file(op, &path, e))
+                }
+                Sample::Sound(x) => audio::write_wav(&path, &x, audio::RATE),
             }
         })?;
     }

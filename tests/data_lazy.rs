@@ -1,0 +1,254 @@
+//! Lazy folder loading (`load_folder` with `lazy`) against the eager load of the same folder, its
+//! bad-input handling, and the per-sample cache of derived inputs.
+
+use candle_core::Device;
+use std::path::{Path, PathBuf};
+use xmodal::data::folder::{load_folder, write_folder, LoadOptions};
+use xmodal::data::{synthplaces, Dataset, Store, SynthOptions};
+
+fn flat(t: &candle_core::Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("xmodal-lazy-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn synth(per: usize, mods: &[&str]) -> Dataset {
+    synthplaces(&SynthOptions {
+        categories: xmodal::data::synth::categories_from_count(3).unwrap(),
+        per_category: per,
+        image_size: 32,
+        modalities: mods.iter().map(|s| s.to_string()).collect(),
+        seed: 5,
+        ..SynthOptions::default()
+    })
+    .unwrap()
+}
+
+fn folder(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    write_folder(&synth(4, &["nat", "dsc", "snd"]), &dir).unwrap();
+    dir
+}
+
+fn opts(lazy: bool, cache: usize, skip_bad: bool) -> LoadOptions {
+    LoadOptions {
+        image_size: 32,
+        lazy,
+        cache,
+        skip_bad,
+        ..LoadOptions::default()
+    }
+}
+
+#[test]
+fn eager_and_lazy_loads_give_identical_batches() {
+    let dir = folder("same");
+    let eager = load_folder(&dir, &opts(false, 0, false)).unwrap();
+    // A cache smaller than a batch still gives the right rows.
+    let lazy = load_folder(&dir, &opts(true, 3, false)).unwrap();
+    assert!(matches!(lazy.store("nat").unwrap(), Store::Lazy(_)));
+    assert!(matches!(lazy.store("snd").unwrap(), Store::Lazy(_)));
+    assert!(matches!(lazy.store("dsc").unwrap(), Store::Texts(_)));
+    assert_eq!(lazy.labels("nat").unwrap(), eager.labels("nat").unwrap());
+    assert_eq!(
+        lazy.input_shape("snd").unwrap(),
+        eager.input_shape("snd").unwrap()
+    );
+    assert_eq!(lazy.input_shape("nat").unwrap(), vec![3, 32, 32]);
+    let batches: [&[usize]; 4] = [
+        &[0, 5, 11, 2],
+        &[5, 5, 0],
+        &[11, 10, 9, 8, 7, 6, 5],
+        &[0, 5, 11, 2],
+    ];
+    for m in ["nat", "dsc", "snd"] {
+        for idx in batches {
+            let a = flat(&eager.inputs(m, idx, &Device::Cpu).unwrap());
+            let b = flat(&lazy.inputs(m, idx, &Device::Cpu).unwrap());
+            assert!(a == b, "{m} {idx:?}");
+        }
+    }
+    let Store::Lazy(l) = lazy.store("nat").unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(l.cached(), 3);
+    assert!(lazy
+        .summary()
+        .contains("decoded on demand: nat (cache 3 rows), snd (cache 3 rows)"));
+    // Splits of both loads agree too (the lazy halves share the file list and cache).
+    let (et, ev) = eager.split(1, 9).unwrap();
+    let (lt, lv) = lazy.split(1, 9).unwrap();
+    for (e, l) in [(&et, &lt), (&ev, &lv)] {
+        for m in ["nat", "snd"] {
+            let n = e.len_of(m).unwrap();
+            let idx: Vec<usize> = (0..n).rev().collect();
+            assert_eq!(
+                flat(&e.inputs(m, &idx, &Device::Cpu).unwrap()),
+                flat(&l.inputs(m, &idx, &Device::Cpu).unwrap())
+            );
+        }
+    }
+    let only = lazy.only(&["snd".into()]).unwrap();
+    assert_eq!(
+        flat(&only.inputs("snd", &[3], &Device::Cpu).unwrap()),
+        flat(&eager.inputs("snd", &[3], &Device::Cpu).unwrap())
+    );
+    // A lazy dataset writes the same folder back.
+    let back = scratch("same-back");
+    write_folder(&lazy, &back).unwrap();
+    let again = load_folder(&back, &opts(false, 0, false)).unwrap();
+    // Images and texts come back exactly; 16-bit PCM re-quantises sounds (scale 32767 on write,
+    // 32768 on read), a change far below the spectrogram's scale.
+    for (m, tol) in [("nat", 0.0), ("dsc", 0.0), ("snd", 1e-2)] {
+        let idx: Vec<usize> = (0..12).collect();
+        let a = flat(&again.inputs(m, &idx, &Device::Cpu).unwrap());
+        let b = flat(&eager.inputs(m, &idx, &Device::Cpu).unwrap());
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0_f32, f32::max);
+        assert!(worst <= tol, "{m}: {worst}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&back);
+}
+
+fn err(dir: &Path, o: &LoadOptions) -> String {
+    load_folder(dir, o).unwrap_err().to_string()
+}
+
+#[test]
+fn a_corrupt_image_is_named_by_the_lazy_load() {
+    let dir = folder("corrupt");
+    let bad = dir.join("nat/all/abbey/00001.png");
+    std::fs::write(&bad, b"not a png at all").unwrap();
+    let e = err(&dir, &opts(true, 8, false));
+    assert!(
+        e.contains(&bad.display().to_string()) && e.contains("cannot decode image"),
+        "{e}"
+    );
+    let ds = load_folder(&dir, &opts(true, 8, true)).unwrap();
+    assert_eq!(ds.len_of("nat").unwrap(), 11);
+    assert!(ds.summary().contains("skipped 1 bad files") && ds.summary().contains("00001.png"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_truncated_image_is_named_when_its_batch_is_made() {
+    let dir = folder("truncated");
+    let bad = dir.join("nat/all/abbey/00002.png");
+    let bytes = std::fs::read(&bad).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let ds = load_folder(&dir, &opts(true, 8, false)).unwrap();
+    let i = (0..ds.len_of("nat").unwrap())
+        .find(|&i| {
+            let Store::Lazy(l) = ds.store("nat").unwrap() else {
+                unreachable!()
+            };
+            l.path(i) == bad
+        })
+        .unwrap();
+    let j = (i + 1) % ds.len_of("nat").unwrap();
+    assert!(ds.inputs("nat", &[j], &Device::Cpu).is_ok());
+    let e = ds
+        .inputs("nat", &[i, 0], &Device::Cpu)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&bad.display().to_string()) && e.contains("cannot decode image"),
+        "{e}"
+    );
+    // The eager load names it at once.
+    let e = err(&dir, &opts(false, 0, false));
+    assert!(e.contains(&bad.display().to_string()), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unsupported_wav_is_named_by_the_lazy_load() {
+    let dir = folder("wav");
+    let bad = dir.join("snd/all/abbey/00000.wav");
+    let mut b: Vec<u8> = b"RIFF".to_vec();
+    b.extend(36u32.to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(0x0055u16.to_le_bytes()); // MP3 format tag
+    b.extend(1u16.to_le_bytes());
+    b.extend(16000u32.to_le_bytes());
+    b.extend(32000u32.to_le_bytes());
+    b.extend(2u16.to_le_bytes());
+    b.extend(16u16.to_le_bytes());
+    b.extend(b"data");
+    b.extend(0u32.to_le_bytes());
+    std::fs::write(&bad, b).unwrap();
+    let e = err(&dir, &opts(true, 8, false));
+    assert!(
+        e.contains(&bad.display().to_string()) && e.contains("unsupported"),
+        "{e}"
+    );
+    assert_eq!(
+        load_folder(&dir, &opts(true, 8, true))
+            .unwrap()
+            .len_of("snd")
+            .unwrap(),
+        11
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cached_inputs_equal_uncached_ones() {
+    let ds = synth(3, &["nat", "dsc", "snd"]);
+    let (train, _) = ds.split(1, 2).unwrap();
+    for d in [&ds, &train] {
+        for m in ["nat", "dsc", "snd"] {
+            let n = d.len_of(m).unwrap();
+            let idx: Vec<usize> = (0..n).rev().chain([0, 0]).collect();
+            let fresh = flat(&d.inputs_uncached(m, &idx, &Device::Cpu).unwrap());
+            let first = flat(&d.inputs(m, &idx, &Device::Cpu).unwrap());
+            let second = flat(&d.inputs(m, &idx[..2], &Device::Cpu).unwrap());
+            assert_eq!(fresh, first, "{m}");
+            let per = fresh.len() / idx.len();
+            assert_eq!(second, fresh[..2 * per].to_vec(), "{m}");
+        }
+    }
+    // A split shares the cached rows of its parent: train's first dsc sample is a parent sample.
+    let a = flat(&train.inputs("dsc", &[0], &Device::Cpu).unwrap());
+    let parent: Vec<Vec<f32>> = (0..ds.len_of("dsc").unwrap())
+        .map(|i| flat(&ds.inputs("dsc", &[i], &Device::Cpu).unwrap()))
+        .collect();
+    assert!(parent.contains(&a));
+}
+
+#[test]
+fn the_script_api_loads_lazily() {
+    let dir = folder("script");
+    let mut s = xmodal::script::session::Session::new(None);
+    let src = format!(
+        r#"
+        let a = data::load_folder("{d}", #{{ lazy: true, cache: 4, image_size: 32 }});
+        let b = data::load_folder("{d}", #{{ image_size: 32 }});
+        [a.len(), (a.inputs("nat", [3, 1]) - b.inputs("nat", [3, 1])).abs().max().item(),
+         (a.inputs("snd", [7]) - b.inputs("snd", [7])).abs().max().item()]
+    "#,
+        d = dir.display()
+    );
+    let v = s.eval(&src).unwrap().into_array().unwrap();
+    assert_eq!(v[0].as_int().unwrap(), 36);
+    assert_eq!(v[1].as_float().unwrap(), 0.0);
+    assert_eq!(v[2].as_float().unwrap(), 0.0);
+    let e = s
+        .eval(&format!(
+            r#"data::load_folder("{}", #{{ lazzy: true }})"#,
+            dir.display()
+        ))
+        .unwrap_err();
+    assert!(e.contains("unknown option 'lazzy'"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
