@@ -138,7 +138,7 @@ fn the_symmetric_all_queries_path_matches_query_blocks_and_the_definition_with_t
         .map(|s| if s > 0.0 { 1.0 / s.sqrt() } else { 0.0 })
         .collect();
     // Rows 4, 9, … of each 97 are zero vectors: their score is 0 (documented).
-    assert!(inv.iter().any(|&v| v == 0.0));
+    assert!(inv.contains(&0.0));
     for pair in &t.pairs {
         let targets: Vec<usize> = (0..f.len())
             .filter(|&j| f.modalities[j] == pair.target)

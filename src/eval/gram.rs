@@ -76,6 +76,12 @@ struct Shared<T>(*mut T);
 unsafe impl<T: Send> Send for Shared<T> {}
 unsafe impl<T: Send> Sync for Shared<T> {}
 
+impl<T> Shared<T> {
+    fn ptr(&self) -> *mut T {
+        self.0
+    }
+}
+
 /// The full n×n Gram matrix X·Xᵀ of `x` (n×d, row-major) in `g` (len n²), computing only the
 /// blocks on or above the diagonal (blocks of `block` rows) and mirroring the rest.
 pub(crate) fn gram_symmetric<T: Elem>(x: &[T], n: usize, d: usize, block: usize, g: &mut [T]) {
@@ -97,7 +103,6 @@ pub(crate) fn gram_symmetric<T: Elem>(x: &[T], n: usize, d: usize, block: usize,
     let p = Shared(g.as_mut_ptr());
     let blocks: Vec<usize> = (0..n).step_by(block).collect();
     blocks.par_iter().for_each(|&start| {
-        let p = p;
         let end = (start + block).min(n);
         const TILE: usize = 64;
         for j0 in (0..start).step_by(TILE) {
@@ -106,7 +111,7 @@ pub(crate) fn gram_symmetric<T: Elem>(x: &[T], n: usize, d: usize, block: usize,
                 for j in j0..j1 {
                     // SAFETY: i, j < n; (i, j) with j < start(i) is written only here, and
                     // (j, i) with i >= start > j lies in the computed upper region.
-                    unsafe { *p.0.add(i * n + j) = *p.0.add(j * n + i) };
+                    unsafe { *p.ptr().add(i * n + j) = *p.ptr().add(j * n + i) };
                 }
             }
         }
@@ -146,7 +151,7 @@ mod tests {
     fn a_block_lands_at_its_offset_with_its_stride() {
         let (n, d) = (6, 3);
         let x: Vec<f32> = (0..n * d).map(|v| (v % 5) as f32).collect();
-        let mut dst = vec![-1.0f32; 2 * 8];
+        let mut dst = [-1.0f32; 2 * 8];
         gram_block(&x[2 * d..], 2, &x[d..], 4, d, &mut dst[1..], 8);
         for i in 0..2 {
             for j in 0..4 {

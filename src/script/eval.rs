@@ -139,7 +139,9 @@ pub mod eval_api {
     /// cosine similarity; AP uses the label as relevance, ties handled as scikit-learn's
     /// `average_precision_score` (a block of equal scores is one threshold). Within-modal leaves
     /// the query out. Options: `queries: 1000` random queries per modality (or `"all"`),
-    /// `seed: --seed (0)`, `batch: 0` (queries per matrix product; 0 picks blocks of ~8 MiB of scores, or on the CPU with every row a query and D ≥ 512 the symmetric matrix once, half the products).
+    /// `seed: --seed (0)`, `batch: 0` (queries per matrix product; 0 picks blocks of ~8 MiB of
+    /// scores, or, on the CPU with every row a query and D ≥ 512, the symmetric matrix once:
+    /// half the products).
     /// Values are fractions; the table prints percentages in the paper's layout.
     ///
     /// ```rhai
@@ -422,7 +424,7 @@ pub mod eval_api {
     /// let x = tensor::from([[1.0], [2.0], [3.0]]);
     /// let r = eval::linreg(x, tensor::from([[2.0], [4.0], [6.5]]), #{ l2: 0.75 });
     /// // λ = 0.75 · 2/3 = 0.5; slope 4.5 / (2 + 0.5) = 1.8 through the means (2, 25/6).
-    /// print((r.predict(tensor::from([[4.0]])).item() - (3.6 + 25.0 / 6.0)).abs() < 1e-9);   // true
+    /// assert((r.predict(tensor::from([[4.0]])).item() - (3.6 + 25.0 / 6.0)).abs() < 1e-9, "1.8 · 2 + 25/6");
     /// ```
     #[rhai_fn(name = "linreg", return_raw)]
     pub fn linreg_opts(
