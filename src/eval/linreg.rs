@@ -28,11 +28,13 @@ fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64], k: usize) -> Result<()
     let op = "eval::linreg";
     // A = L·Lᵀ, L stored in the lower triangle of a.
     for j in 0..m {
-        let mut d = a[j * m + j];
+        let diag = a[j * m + j];
+        let mut d = diag;
         for p in 0..j {
             d -= a[j * m + p] * a[j * m + p];
         }
-        if d <= 0.0 || !d.is_finite() {
+        // A pivot lost to rounding (≤ 1e-12 of its diagonal) means a singular system.
+        if d <= 1e-12 * diag.abs() || !d.is_finite() {
             return Err(Error::invalid(
                 op,
                 "l2",

@@ -424,7 +424,8 @@ pub mod eval_api {
     /// let x = tensor::from([[1.0], [2.0], [3.0]]);
     /// let r = eval::linreg(x, tensor::from([[2.0], [4.0], [6.5]]), #{ l2: 0.75 });
     /// // λ = 0.75 · 2/3 = 0.5; slope 4.5 / (2 + 0.5) = 1.8 through the means (2, 25/6).
-    /// assert((r.predict(tensor::from([[4.0]])).item() - (3.6 + 25.0 / 6.0)).abs() < 1e-9, "1.8 · 2 + 25/6");
+    /// // Predictions come back in the input dtype (f32 here).
+    /// assert((r.predict(tensor::from([[4.0]])).item() - (3.6 + 25.0 / 6.0)).abs() < 1e-5, "1.8 · 2 + 25/6");
     /// ```
     #[rhai_fn(name = "linreg", return_raw)]
     pub fn linreg_opts(
