@@ -94,6 +94,68 @@ fn batching_and_f32_features_do_not_change_the_results() {
     check_against_fixture("retrieval_random.json", DType::F32, 5, 1e-6);
 }
 
+/// Integer features (exact products) where every 97th row repeats (exact ties, across labels),
+/// some rows are zero, and the modalities are interleaved; big enough (N = 1300 rows of D = 512) that the all-queries
+/// path computes its symmetric matrix in several blocks and mirrors it.
+fn tied_integer_features(dtype: DType) -> FeatureSet {
+    let (n, d) = (1300, 512);
+    let x: Vec<f64> = (0..n * d)
+        .map(|v| {
+            let (i, k) = (v / d % 97, v % d);
+            ((i * 7919 + k * 31 + i * k) % 5) as f64 - 1.0
+        })
+        .collect();
+    let mods = ["nat", "snd", "dsc"];
+    FeatureSet::new(
+        Tensor::from_vec(x, (n, d), &Device::Cpu)
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap(),
+        (0..n).map(|i| (i / 3) % 40).collect(),
+        (0..n).map(|i| mods[i % 3].to_string()).collect(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_symmetric_all_queries_path_matches_query_blocks_and_the_definition_with_ties() {
+    for dtype in [DType::F32, DType::F64] {
+        let f = tied_integer_features(dtype);
+        let sym = eval::retrieval(&f, &all()).unwrap();
+        let blocked = eval::retrieval(&f, &RetrievalOpts { batch: 97, ..all() }).unwrap();
+        for (a, b) in sym.pairs.iter().zip(&blocked.pairs) {
+            assert_eq!((&a.query, &a.target), (&b.query, &b.target));
+            assert_eq!(a.ap, b.ap, "{dtype:?} {} → {}", a.query, a.target);
+        }
+    }
+    // The definition in f64: cos scores (exact integer products × 1/|x_j|), then AP per query.
+    let f = tied_integer_features(DType::F64);
+    let t = eval::retrieval(&f, &all()).unwrap();
+    let x: Vec<Vec<f64>> = f.x.to_vec2().unwrap();
+    let inv: Vec<f64> = x
+        .iter()
+        .map(|r| r.iter().map(|v| v * v).sum::<f64>())
+        .map(|s| if s > 0.0 { 1.0 / s.sqrt() } else { 0.0 })
+        .collect();
+    // Rows 4, 9, … of each 97 are zero vectors: their score is 0 (documented).
+    assert!(inv.contains(&0.0));
+    for pair in &t.pairs {
+        let targets: Vec<usize> = (0..f.len())
+            .filter(|&j| f.modalities[j] == pair.target)
+            .collect();
+        for (k, &q) in pair.queries.iter().enumerate().step_by(7) {
+            let scores: Vec<f64> = targets
+                .iter()
+                .map(|&j| x[q].iter().zip(&x[j]).map(|(a, b)| a * b).sum::<f64>() * inv[j])
+                .collect();
+            let skip = targets.iter().position(|&j| j == q);
+            let want =
+                eval::ap::average_precision(&scores, |i| f.labels[targets[i]] == f.labels[q], skip);
+            assert_eq!(pair.ap[k], want, "query {q} → {}", pair.target);
+        }
+    }
+}
+
 #[test]
 fn table_summaries_follow_the_pairs() {
     let t = eval::retrieval(

@@ -10,6 +10,8 @@ pub mod ap;
 pub mod compare;
 pub mod extract;
 pub mod features;
+mod gram;
+pub mod linreg;
 pub mod ranks;
 pub mod retrieval;
 pub mod table;
@@ -17,6 +19,7 @@ pub mod transfer;
 
 pub use compare::{compare, Comparison};
 pub use features::FeatureSet;
+pub use linreg::LinReg;
 pub use ranks::{ranks, PairedRanks, RankOpts, RankStats};
 pub use retrieval::{retrieval, Queries, RetrievalOpts};
 pub use table::{PairResult, RetrievalTable};

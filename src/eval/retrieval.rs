@@ -7,14 +7,20 @@
 //! target modality) pair is the mean AP over its queries.
 //!
 //! Computation: rows are grouped by modality once, so every target is a contiguous block of
-//! columns; then for a batch of B queries the B×N products Q·Xᵀ are one matrix product on the
-//! features' device (memory B×N, never N×N), scaled by 1/|x_j| (the query's own norm does not
-//! change its ranking, so it is left out), copied to the host, and each row's APs are computed
-//! in parallel with rayon. Scaling after the product keeps exact ties exact: identical items get
-//! identical scores. A zero-norm item gets score 0.
+//! columns. On the CPU the inner products are computed by `gemm` straight into a reusable buffer
+//! ([`super::gram`]): when every row is a query (and D ≥ 512, the N×N matrix fits in 1 GiB, and
+//! no explicit `batch` asks for bounded memory) only the blocks on or above the diagonal of X·Xᵀ
+//! are computed — half the products — and mirrored; otherwise blocks of B queries × N items
+//! (memory B×N, never N×N; B×N about 8 MiB by default so a block stays in cache). On another device each block is one matrix product there, copied to the host.
+//! Each row is then scaled by 1/|x_j| (the query's own norm does not change its ranking, so it is
+//! left out) and its APs computed in parallel with rayon by counting, for each relevant score, the
+//! items scored at or above it ([`super::ap`]: no sort of the candidates). Scaling after the
+//! product keeps exact ties exact: identical items get identical scores. A zero-norm item gets
+//! score 0.
 
 use super::ap::{ap_with_count, expected_random_ap_h};
 use super::features::{select_rows, FeatureSet};
+use super::gram::{gram_block, gram_symmetric, Elem};
 use super::table::{PairResult, RetrievalTable};
 use crate::error::{Context, Error, Result};
 use crate::tensor::{DType, Tensor};
@@ -37,7 +43,9 @@ pub struct RetrievalOpts {
     pub queries: Queries,
     /// Seed of the query sample (default 0).
     pub seed: u64,
-    /// Queries per matrix product (default 0: as many as fit in about 64 MiB of scores).
+    /// Queries per matrix product (default 0: about 8 MiB of scores per block on the CPU, 64 MiB
+    /// on another device; with 0 and every row a query, the CPU computes the symmetric matrix
+    /// once instead, when it fits in 1 GiB and D ≥ 512).
     pub batch: usize,
 }
 
@@ -105,61 +113,55 @@ pub fn retrieval(f: &FeatureSet, opts: &RetrievalOpts) -> Result<RetrievalTable>
     }
     let g = groups(f)?;
     let n = g.order.len();
-    let x = select_rows(&f.x_float()?, &g.order)?;
+    let xf = f.x_float()?;
+    // Rows already grouped (the usual case) need no reordering copy.
+    let x = if g.order.iter().enumerate().all(|(i, &r)| i == r) {
+        xf
+    } else {
+        select_rows(&xf, &g.order)?
+    };
     let labels: Vec<usize> = g.order.iter().map(|&i| f.labels[i]).collect();
-    // 1/|x_j| as a 1×N row (0 for a zero vector), in the features' dtype.
+    // 1/|x_j| (0 for a zero vector), rounded once to the features' dtype.
     let norms = crate::tensor::to_f64_vec(&x.sqr().and_then(|s| s.sum(1)).op(op)?)?;
     let inv: Vec<f64> = norms
         .iter()
         .map(|&s| if s > 0.0 { 1.0 / s.sqrt() } else { 0.0 })
         .collect();
-    let inv = Tensor::from_vec(inv, (1, n), &candle_core::Device::Cpu)
-        .and_then(|t| t.to_dtype(x.dtype()))
-        .and_then(|t| t.to_device(x.device()))
-        .op(op)?;
-    let xt = x.t().and_then(|t| t.contiguous()).op(op)?;
 
     let queries = pick_queries(&g, opts);
     let flat: Vec<usize> = queries.iter().flatten().copied().collect();
     let batch = if opts.batch > 0 {
         opts.batch
     } else {
-        ((16usize << 20) / n.max(1)).clamp(1, 4096)
+        // Scores per block: about 8 MiB (f32) on the CPU, where a block that stays in cache
+        // between the product and the scoring is faster than a bigger one; 64 MiB elsewhere.
+        let elems: usize = if x.device().is_cpu() {
+            2 << 20
+        } else {
+            16 << 20
+        };
+        (elems / n.max(1)).clamp(1, 4096)
     };
-    let harmonic: Vec<f64> = std::iter::once(0.0)
-        .chain((1..=n).scan(0.0, |h, k| {
-            *h += 1.0 / k as f64;
-            Some(*h)
-        }))
-        .collect();
+    let ctx = Scoring {
+        n,
+        g: &g,
+        labels: &labels,
+        harmonic: (0..=n)
+            .scan(0.0, |h, k| {
+                if k > 0 {
+                    *h += 1.0 / k as f64;
+                }
+                Some(*h)
+            })
+            .collect(),
+    };
     let mods = g.names.len();
     // Per query (in `flat` order): (AP, chance) per target modality.
-    let mut per_query: Vec<Vec<(Option<f64>, Option<f64>)>> = Vec::with_capacity(flat.len());
-    for chunk in flat.chunks(batch) {
-        if crate::interrupt::requested() {
-            return Err(Error::Interrupted);
-        }
-        let q = select_rows(&x, chunk)?;
-        let s = q
-            .matmul(&xt)
-            .and_then(|s| s.broadcast_mul(&inv))
-            .op("eval::retrieval: query × item products")?;
-        let rows: Vec<Vec<(Option<f64>, Option<f64>)>> = match s.dtype() {
-            DType::F64 => {
-                let v = s.flatten_all().and_then(|s| s.to_vec1::<f64>()).op(op)?;
-                score_rows(&v, chunk, n, &g, &labels, &harmonic)
-            }
-            _ => {
-                let v = s
-                    .to_dtype(DType::F32)
-                    .and_then(|s| s.flatten_all())
-                    .and_then(|s| s.to_vec1::<f32>())
-                    .op(op)?;
-                score_rows(&v, chunk, n, &g, &labels, &harmonic)
-            }
-        };
-        per_query.extend(rows);
-    }
+    let per_query = match (x.device().is_cpu(), x.dtype()) {
+        (true, DType::F64) => cpu_scores::<f64>(&x, &inv, &flat, batch, opts.batch == 0, &ctx)?,
+        (true, _) => cpu_scores::<f32>(&x, &inv, &flat, batch, opts.batch == 0, &ctx)?,
+        (false, _) => device_scores(&x, &inv, &flat, batch, &ctx)?,
+    };
 
     let mut pairs = vec![];
     let mut start = 0;
@@ -189,31 +191,160 @@ pub fn retrieval(f: &FeatureSet, opts: &RetrievalOpts) -> Result<RetrievalTable>
     })
 }
 
-/// APs and chance levels of a batch of score rows (row r holds query `chunk[r]` against all N
-/// grouped items).
-fn score_rows<T: Copy + PartialOrd + Send + Sync>(
-    v: &[T],
-    chunk: &[usize],
+/// (AP, chance) per target modality, for one query.
+type Row = Vec<(Option<f64>, Option<f64>)>;
+
+/// What scoring a row needs besides the row.
+struct Scoring<'a> {
     n: usize,
-    g: &Groups,
-    labels: &[usize],
-    harmonic: &[f64],
-) -> Vec<Vec<(Option<f64>, Option<f64>)>> {
+    g: &'a Groups,
+    labels: &'a [usize],
+    /// H_0..=H_n.
+    harmonic: Vec<f64>,
+}
+
+/// Bytes of similarities up to which all-queries retrieval on the CPU keeps the whole symmetric
+/// matrix (computing half of it); beyond that, with an explicit `batch`, or for few dimensions,
+/// queries go in blocks.
+const SYMMETRIC_BYTES: usize = 1 << 30;
+/// Below this many dimensions the product is cheap next to writing and mirroring N×N scores, and
+/// cache-sized query blocks are faster.
+const SYMMETRIC_MIN_DIM: usize = 512;
+/// Rows per block of the symmetric product.
+const SYMMETRIC_BLOCK: usize = 512;
+
+/// The features of a CPU tensor as a slice, without a copy when they are contiguous.
+fn with_slice<T: Elem + candle_core::WithDType, R>(
+    x: &Tensor,
+    f: impl FnOnce(&[T]) -> R,
+) -> Result<R> {
+    let op = "eval::retrieval: read features";
+    {
+        let (storage, layout) = x.storage_and_layout();
+        if let (candle_core::Storage::Cpu(cpu), Some((a, b))) =
+            (&*storage, layout.contiguous_offsets())
+        {
+            let all = cpu.as_slice::<T>().op(op)?;
+            return Ok(f(&all[a..b]));
+        }
+    }
+    let v = x.flatten_all().and_then(|t| t.to_vec1::<T>()).op(op)?;
+    Ok(f(&v))
+}
+
+/// Scores on the CPU with `gemm` straight into reusable buffers: the symmetric Gram matrix when
+/// every row is a query (half the products), else blocks of `batch` queries × all items.
+fn cpu_scores<T: Elem + candle_core::WithDType>(
+    x: &Tensor,
+    inv: &[f64],
+    flat: &[usize],
+    batch: usize,
+    auto_batch: bool,
+    s: &Scoring,
+) -> Result<Vec<Row>> {
+    let n = s.n;
+    let d = x.dims()[1];
+    let inv: Vec<T> = inv
+        .iter()
+        .map(|&v| <T as candle_core::WithDType>::from_f64(v))
+        .collect();
+    let symmetric = auto_batch
+        && flat.len() == n
+        && d >= SYMMETRIC_MIN_DIM
+        && n.saturating_mul(n).saturating_mul(std::mem::size_of::<T>()) <= SYMMETRIC_BYTES;
+    with_slice::<T, Result<Vec<Row>>>(x, |xs| {
+        if symmetric {
+            let mut g = vec![T::ZERO; n * n];
+            gram_symmetric(xs, n, d, SYMMETRIC_BLOCK, &mut g);
+            if crate::interrupt::requested() {
+                return Err(Error::Interrupted);
+            }
+            // flat is 0..n here (all queries, in grouped order).
+            return Ok(score_rows(&g, flat, &inv, s));
+        }
+        let mut buf = vec![T::ZERO; batch.min(flat.len()) * n];
+        let mut qbuf: Vec<T> = vec![];
+        let mut out = Vec::with_capacity(flat.len());
+        for chunk in flat.chunks(batch) {
+            if crate::interrupt::requested() {
+                return Err(Error::Interrupted);
+            }
+            let m = chunk.len();
+            let contiguous = chunk.windows(2).all(|w| w[1] == w[0] + 1);
+            let lhs = if contiguous {
+                &xs[chunk[0] * d..(chunk[0] + m) * d]
+            } else {
+                qbuf.clear();
+                for &q in chunk {
+                    qbuf.extend_from_slice(&xs[q * d..(q + 1) * d]);
+                }
+                &qbuf[..]
+            };
+            gram_block(lhs, m, xs, n, d, &mut buf[..m * n], n);
+            out.extend(score_rows(&buf[..m * n], chunk, &inv, s));
+        }
+        Ok(out)
+    })?
+}
+
+/// Scores on another device: one matrix product per block of queries, copied to the host.
+fn device_scores(
+    x: &Tensor,
+    inv: &[f64],
+    flat: &[usize],
+    batch: usize,
+    s: &Scoring,
+) -> Result<Vec<Row>> {
+    let op = "eval::retrieval";
+    let xt = x.t().and_then(|t| t.contiguous()).op(op)?;
+    let inv32: Vec<f32> = inv.iter().map(|&v| v as f32).collect();
+    let mut out = Vec::with_capacity(flat.len());
+    for chunk in flat.chunks(batch) {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        let q = select_rows(x, chunk)?;
+        let p = q.matmul(&xt).op("eval::retrieval: query × item products")?;
+        if p.dtype() == DType::F64 {
+            let v = p.flatten_all().and_then(|s| s.to_vec1::<f64>()).op(op)?;
+            out.extend(score_rows(&v, chunk, inv, s));
+        } else {
+            let v = p
+                .to_dtype(DType::F32)
+                .and_then(|s| s.flatten_all())
+                .and_then(|s| s.to_vec1::<f32>())
+                .op(op)?;
+            out.extend(score_rows(&v, chunk, &inv32, s));
+        }
+    }
+    Ok(out)
+}
+
+/// APs and chance levels of a batch of rows of inner products (row r holds query `chunk[r]`
+/// against all N grouped items); score j = product j × 1/|x_j|, in the features' dtype, so
+/// identical items keep identical scores.
+fn score_rows<T: Elem>(v: &[T], chunk: &[usize], inv: &[T], s: &Scoring) -> Vec<Row> {
+    let (n, g) = (s.n, s.g);
     v.par_chunks(n)
         .zip(chunk.par_iter())
-        .map(|(row, &qp)| {
-            let ql = labels[qp];
-            (0..g.names.len())
-                .map(|t| {
-                    let (o, c) = (g.offset[t], g.count[t]);
-                    let skip = (qp >= o && qp < o + c).then(|| qp - o);
-                    let lab = &labels[o..o + c];
-                    let (ap, r) = ap_with_count(&row[o..o + c], |j| lab[j] == ql, skip);
-                    let size = c - skip.is_some() as usize;
-                    (ap, expected_random_ap_h(size, r, harmonic[size]))
-                })
-                .collect()
-        })
+        .map_init(
+            || Vec::with_capacity(n),
+            |row: &mut Vec<T>, (raw, &qp)| {
+                row.clear();
+                row.extend(raw.iter().zip(inv).map(|(&p, &w)| p * w));
+                let ql = s.labels[qp];
+                (0..g.names.len())
+                    .map(|t| {
+                        let (o, c) = (g.offset[t], g.count[t]);
+                        let skip = (qp >= o && qp < o + c).then(|| qp - o);
+                        let lab = &s.labels[o..o + c];
+                        let (ap, r) = ap_with_count(&row[o..o + c], |j| lab[j] == ql, skip);
+                        let size = c - skip.is_some() as usize;
+                        (ap, expected_random_ap_h(size, r, s.harmonic[size]))
+                    })
+                    .collect()
+            },
+        )
         .collect()
 }
 

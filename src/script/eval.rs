@@ -6,7 +6,7 @@ use super::options::Opts;
 use super::value::ScriptTensor;
 use crate::error::{Error, Result};
 use crate::eval::{
-    self, Comparison, FeatureSet, PairedRanks, Queries, RankOpts, RankStats, RetrievalOpts,
+    self, Comparison, FeatureSet, LinReg, PairedRanks, Queries, RankOpts, RankStats, RetrievalOpts,
     RetrievalTable, TransferOpts, TransferTable,
 };
 use rhai::plugin::*;
@@ -19,6 +19,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<PairedRanks>("PairedRanks");
     engine.register_type_with_name::<TransferTable>("TransferTable");
     engine.register_type_with_name::<Comparison>("Comparison");
+    engine.register_type_with_name::<LinReg>("LinReg");
     let mut module = exported_module!(eval_api);
     module.combine_flatten(exported_module!(super::net::eval_extra));
     engine.register_static_module("eval", module.into());
@@ -138,7 +139,9 @@ pub mod eval_api {
     /// cosine similarity; AP uses the label as relevance, ties handled as scikit-learn's
     /// `average_precision_score` (a block of equal scores is one threshold). Within-modal leaves
     /// the query out. Options: `queries: 1000` random queries per modality (or `"all"`),
-    /// `seed: --seed (0)`, `batch: 0` (queries per matrix product; 0 picks ~64 MiB of scores).
+    /// `seed: --seed (0)`, `batch: 0` (queries per matrix product; 0 picks blocks of ~8 MiB of
+    /// scores, or, on the CPU with every row a query and D ≥ 512, the symmetric matrix once:
+    /// half the products).
     /// Values are fractions; the table prints percentages in the paper's layout.
     ///
     /// ```rhai
@@ -403,6 +406,73 @@ pub mod eval_api {
             t.protocol,
             t.mean()
         )
+    }
+
+    /// Ridge regression with the default penalty (`l2: 1e-3`).
+    #[rhai_fn(return_raw)]
+    pub fn linreg(ctx: NativeCallContext, x: ScriptTensor, y: ScriptTensor) -> RhaiResult<LinReg> {
+        linreg_opts(ctx, x, y, Map::new())
+    }
+
+    /// Ridge (L2) linear regression from paired rows `x` (N×D_in) to `y` (N×D_out), with an
+    /// intercept: See-Hear-Read's "Linear Reg." baseline, which maps raw sound or text features
+    /// into the image network's representation. The penalty is λ = l2 × the mean squared norm of
+    /// the centred rows of x, so `l2` is scale-free. Closed form (Cholesky, f64). Options:
+    /// `l2: 1e-3`. The result has `predict(x)` and `lambda`.
+    ///
+    /// ```rhai
+    /// let x = tensor::from([[1.0], [2.0], [3.0]]);
+    /// let r = eval::linreg(x, tensor::from([[2.0], [4.0], [6.5]]), #{ l2: 0.75 });
+    /// // λ = 0.75 · 2/3 = 0.5; slope 4.5 / (2 + 0.5) = 1.8 through the means (2, 25/6).
+    /// // Predictions come back in the input dtype (f32 here).
+    /// assert((r.predict(tensor::from([[4.0]])).item() - (3.6 + 25.0 / 6.0)).abs() < 1e-5, "1.8 · 2 + 25/6");
+    /// ```
+    #[rhai_fn(name = "linreg", return_raw)]
+    pub fn linreg_opts(
+        ctx: NativeCallContext,
+        x: ScriptTensor,
+        y: ScriptTensor,
+        opts: Map,
+    ) -> RhaiResult<LinReg> {
+        guard_at(ctx.call_position(), "eval::linreg", || {
+            let o = Opts::new("eval::linreg", opts, &["l2"])?;
+            LinReg::fit(x.tensor(), y.tensor(), o.f64("l2", 1e-3)?)
+        })
+    }
+
+    /// The regression's predictions for rows `x` (M×D_in).
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn predict(
+        ctx: NativeCallContext,
+        r: &mut LinReg,
+        x: ScriptTensor,
+    ) -> RhaiResult<ScriptTensor> {
+        guard_at(ctx.call_position(), "LinReg.predict", || {
+            Ok(ScriptTensor::new(r.predict(x.tensor())?))
+        })
+    }
+
+    /// The penalty λ the regression used (l2 × mean squared norm of the centred rows).
+    #[rhai_fn(global, pure, name = "lambda", get = "lambda")]
+    pub fn linreg_lambda(r: &mut LinReg) -> FLOAT {
+        r.lambda
+    }
+
+    /// A one-line description.
+    #[rhai_fn(global, pure, name = "to_string")]
+    pub fn linreg_to_string(r: &mut LinReg) -> String {
+        format!(
+            "LinReg({}→{}, λ={})",
+            r.w.dims()[0],
+            r.w.dims()[1],
+            r.lambda
+        )
+    }
+
+    /// Same as `to_string`.
+    #[rhai_fn(global, pure, name = "to_debug")]
+    pub fn linreg_to_debug(r: &mut LinReg) -> String {
+        linreg_to_string(r)
     }
 
     // ---------------------------------------------------------------- PairedRanks
