@@ -185,10 +185,14 @@ fn thumbnails_draw_the_images() {
     let chart = Thumbs {
         points: (0..12).map(|i| (i as f64, (i * i) as f64)).collect(),
         images,
+        // Every fourth point is a text: its word on a card instead of the image.
+        words: (0..12)
+            .map(|i| (i % 4 == 3).then(|| format!("word{i}")))
+            .collect(),
         title: "thumbs".into(),
         thumb: 32,
     };
-    both(&chart, "thumbs", &["thumbs"], 20);
+    both(&chart, "thumbs", &["thumbs", "word3", "word11"], 20);
 }
 
 #[test]
@@ -248,4 +252,205 @@ fn scripts_draw_every_chart_and_reject_unknown_options() {
         ))
         .unwrap_err();
     assert!(e.contains("unknown option 'colour'"), "{e}");
+}
+
+mod figures {
+    //! The figure structs of the Rust API, from synthetic tiles.
+    use super::*;
+    use xmodal::viz::plot::inversions::{InversionRow, Inversions};
+    use xmodal::viz::plot::retrievals::{Hit, RetrievalRow, Retrievals};
+    use xmodal::viz::plot::tiles::Tile;
+    use xmodal::viz::plot::units::{UnitGroup, UnitRow, UnitsChart};
+
+    fn picture(seed: u32) -> image::RgbImage {
+        image::RgbImage::from_fn(16, 16, |x, y| {
+            image::Rgb([(x * 16) as u8, (y * 16) as u8, (seed * 40) as u8])
+        })
+    }
+
+    #[test]
+    fn retrieval_grid_marks_right_and_wrong_matches() {
+        let hit = |s: u32, correct: bool| Hit {
+            tile: Tile::Image(picture(s)),
+            category: if correct {
+                "beach".into()
+            } else {
+                "forest".into()
+            },
+            correct,
+        };
+        let chart = Retrievals {
+            rows: vec![
+                RetrievalRow {
+                    modality: "nat".into(),
+                    query: Tile::Image(picture(0)),
+                    category: "beach".into(),
+                    groups: vec![
+                        ("clp".into(), vec![hit(1, true), hit(2, false)]),
+                        (
+                            "dsc".into(),
+                            vec![
+                                Hit {
+                                    tile: Tile::Text("A long description of a sunny beach with the sea in the background and a red umbrella on the sand.".into()),
+                                    category: "beach".into(),
+                                    correct: true,
+                                },
+                                hit(3, false),
+                            ],
+                        ),
+                    ],
+                },
+                RetrievalRow {
+                    modality: "dsc".into(),
+                    query: Tile::Text("a forest path".into()),
+                    category: "forest".into(),
+                    groups: vec![("nat".into(), vec![hit(4, false), hit(5, true)])],
+                },
+            ],
+            title: "retrievals".into(),
+            note: "frames".into(),
+        };
+        both(
+            &chart,
+            "retrievals",
+            &[
+                "retrievals",
+                "natural images",
+                "beach",
+                "→ clip art",
+                "forest",
+            ],
+            50,
+        );
+        assert!(chart.size_for(96).1 > chart.size_for(48).1);
+    }
+
+    #[test]
+    fn units_grid_has_a_row_per_unit_and_words_for_text() {
+        let cells = |n: u32| {
+            (0..3)
+                .map(|i| (Tile::Image(picture(i + n)), "beach".to_string(), i != 1))
+                .collect::<Vec<_>>()
+        };
+        let chart = UnitsChart {
+            headers: vec![
+                "natural images".into(),
+                "descriptions".into(),
+                "sounds".into(),
+            ],
+            rows: (0..2)
+                .map(|u| UnitRow {
+                    title: format!("unit {u}"),
+                    subtitle: "beach\nscore 0.67".into(),
+                    groups: vec![
+                        UnitGroup::Tiles(cells(u)),
+                        UnitGroup::Words(
+                            vec!["sand".into(), "umbrella".into()],
+                            "2 of 3 in beach".into(),
+                        ),
+                        UnitGroup::Silent,
+                    ],
+                })
+                .collect(),
+            k: 3,
+            title: "units".into(),
+            note: "note".into(),
+        };
+        both(
+            &chart,
+            "units",
+            &[
+                "unit 0",
+                "unit 1",
+                "umbrella",
+                "2 of 3 in beach",
+                "(silent)",
+                "descriptions",
+            ],
+            50,
+        );
+    }
+
+    #[test]
+    fn inversion_grid_pairs_inputs_with_reconstructions() {
+        let chart = Inversions {
+            rows: vec![
+                InversionRow {
+                    modality: "clp".into(),
+                    inputs: vec![Tile::Image(picture(1)), Tile::Image(picture(2))],
+                    outputs: vec![picture(3), picture(4)],
+                    categories: vec!["beach".into(), "forest".into()],
+                },
+                InversionRow {
+                    modality: "dsc".into(),
+                    inputs: vec![Tile::Text("a beach".into()), Tile::Text("a forest".into())],
+                    outputs: vec![picture(5), picture(6)],
+                    categories: vec!["beach".into(), "forest".into()],
+                },
+            ],
+            target: "nat".into(),
+            title: "inversions".into(),
+            note: String::new(),
+        };
+        both(
+            &chart,
+            "inversions",
+            &[
+                "inversions",
+                "clip art",
+                "input → natural images",
+                "a forest",
+            ],
+            50,
+        );
+    }
+
+    #[test]
+    fn svg_embeds_bitmaps_as_png_images_not_pixels() {
+        let chart = Thumbs {
+            points: (0..12).map(|i| (i as f64, (i * i) as f64)).collect(),
+            images: (0..12).map(picture).collect(),
+            words: vec![],
+            title: "thumbs".into(),
+            thumb: 48,
+        };
+        let s = String::from_utf8(plot::render(&chart, plot::Format::Svg, (800, 600)).unwrap())
+            .unwrap();
+        assert_eq!(s.matches("<image").count(), 12);
+        assert!(s.matches("<rect").count() < 50, "no rect per pixel");
+        assert!(s.len() < 200_000, "{} bytes", s.len());
+    }
+
+    #[test]
+    fn six_modalities_get_six_marker_shapes() {
+        let names = ["nat", "clp", "ldr", "spt", "dsc", "snd"];
+        let chart = Scatter {
+            points: (0..60)
+                .map(|i| ((i % 10) as f64, (i / 10) as f64))
+                .collect(),
+            colour: (0..60).map(|i| i % 3).collect(),
+            colour_names: vec!["a".into(), "b".into(), "c".into()],
+            marker: (0..60).map(|i| i / 10).collect(),
+            marker_names: names.iter().map(|s| s.to_string()).collect(),
+            title: "markers".into(),
+            x_label: String::new(),
+            y_label: String::new(),
+            size: 5,
+        };
+        let svg = String::from_utf8(plot::render(&chart, plot::Format::Svg, (800, 600)).unwrap())
+            .unwrap();
+        for n in names {
+            assert!(svg.contains(&format!(">\n{n}\n<")), "legend lacks {n}");
+        }
+        // circle (nat), triangle/diamond/down-triangle polygons (clp, spt, dsc), squares (ldr),
+        // crosses as lines (snd): 10 points each, plus one legend entry each.
+        assert!(svg.matches("<circle").count() >= 11);
+        assert!(
+            svg.matches("<polygon").count() >= 33,
+            "{}",
+            svg.matches("<polygon").count()
+        );
+        use xmodal::viz::plot::scatter::MARKERS;
+        assert_eq!(MARKERS, 6);
+    }
 }

@@ -2,13 +2,19 @@
 //! drawing lives in `crate::viz::plot`; here arguments become chart structs.
 
 use super::convert::{guard_at, number, RhaiResult};
+use super::net::ScriptNet;
 use super::options::Opts;
 use super::value::ScriptTensor;
+use super::viz::ScriptInverter;
+use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::eval::{Comparison, RetrievalTable};
 use crate::viz::plot::{
     self, bar::Bars, curves::Curves, heatmap::Heatmap, hist::Hist, line::Lines,
 };
+use crate::viz::plot::{inversions::Inversions, retrievals::Retrievals, units::UnitsChart};
 use crate::viz::plot::{line::Series, scatter::subsample, scatter::Scatter, thumbs::Thumbs};
+use crate::viz::units::Units;
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map};
 
@@ -200,9 +206,447 @@ fn scatter_chart(
     plot::save(&chart, path(o)?, size(o, (1200, 900))?)
 }
 
+/// Options shared by the figures of inputs: `title`, `tile` (pixels per tile) and `size`
+/// (overrides `tile`).
+const FIGURE_KEYS: &[&str] = &["title", "tile", "size"];
+
+/// The picture size of a figure: `size` if given, else what gives tiles of `tile` pixels.
+fn figure_size(o: &Opts, tile: u32, size_for: impl Fn(u32) -> (u32, u32)) -> Result<(u32, u32)> {
+    let t = o.usize("tile", tile as usize)? as u32;
+    if t < 8 {
+        return Err(Error::invalid(o.op(), "tile", "at least 8 pixels"));
+    }
+    size(o, size_for(t))
+}
+
+fn with_keys(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = FIGURE_KEYS.to_vec();
+    k.extend_from_slice(extra);
+    k
+}
+
+fn draw_units(u: &Units, opts: Map, path: &str) -> Result<()> {
+    let o = Opts::new("plot::units", opts, FIGURE_KEYS)?;
+    let chart = UnitsChart::from_units(u, &o.string("title", "")?)?;
+    let sz = figure_size(&o, 80, |t| chart.size_for(t))?;
+    plot::save(&chart, path, sz)
+}
+
+fn draw_retrievals(net: &ScriptNet, data: &Dataset, opts: Map, path: &str) -> Result<()> {
+    const OP: &str = "plot::retrievals";
+    let o = Opts::new(
+        OP,
+        opts,
+        &with_keys(&["queries", "k", "layer", "seed", "modalities", "batch"]),
+    )?;
+    let d = crate::viz::retrieve::ExampleOpts::default();
+    let eo = crate::viz::retrieve::ExampleOpts {
+        queries: o.usize("queries", d.queries)?,
+        k: o.usize("k", d.k)?,
+        layer: o.choice("layer", &d.layer, &["pool5", "fc6", "fc7", "logits", "fc8"])?,
+        modalities: o.strings("modalities", &[])?,
+        seed: o.seed()?,
+        batch: o.usize("batch", d.batch)?,
+    };
+    let ex = crate::viz::retrieve::examples(&*net.read()?, data, &eo)?;
+    let chart = Retrievals::from_examples(&ex, data, &eo.layer, &o.string("title", "")?)?;
+    let sz = figure_size(&o, 96, |t| chart.size_for(t))?;
+    plot::save(&chart, path, sz)
+}
+
+fn draw_inversions(
+    net: &ScriptNet,
+    inv: &ScriptInverter,
+    data: &Dataset,
+    opts: Map,
+    path: &str,
+) -> Result<()> {
+    const OP: &str = "plot::inversions";
+    let o = Opts::new(
+        OP,
+        opts,
+        &with_keys(&["per_modality", "seed", "modalities"]),
+    )?;
+    let chart = Inversions::build(
+        &*net.read()?,
+        &inv.0,
+        data,
+        &o.strings("modalities", &[])?,
+        o.usize("per_modality", 6)?,
+        o.seed()?,
+        &o.string("title", "")?,
+    )?;
+    let sz = figure_size(&o, 80, |t| chart.size_for(t))?;
+    plot::save(&chart, path, sz)
+}
+
+/// The query × target mAP matrix of a retrieval table (within-modal on the diagonal).
+fn map_matrix(t: &RetrievalTable) -> Result<(Vec<Vec<f64>>, Vec<String>)> {
+    let mods = t.modalities.clone();
+    let within: std::collections::HashMap<String, f64> = t.within().into_iter().collect();
+    let mut m = vec![];
+    for q in &mods {
+        let mut row = vec![];
+        for tg in &mods {
+            row.push(if q == tg {
+                within.get(q).copied().unwrap_or(f64::NAN)
+            } else {
+                t.get(q, tg)?
+            });
+        }
+        m.push(row);
+    }
+    Ok((m, mods.iter().map(|m| m.to_uppercase()).collect()))
+}
+
+fn draw_map_heatmap(t: &RetrievalTable, o: &Opts) -> Result<()> {
+    let (values, names) = map_matrix(t)?;
+    let pct = o.bool("percent", true)?;
+    let values = if pct {
+        values
+            .into_iter()
+            .map(|r| r.into_iter().map(|v| v * 100.0).collect())
+            .collect()
+    } else {
+        values
+    };
+    let chart = Heatmap {
+        values,
+        rows: names.clone(),
+        cols: names,
+        title: o.string(
+            "title",
+            if pct {
+                "Retrieval mAP (%)"
+            } else {
+                "Retrieval mAP"
+            },
+        )?,
+        row_label: "query".into(),
+        col_label: "target (diagonal: within-modal)".into(),
+        decimals: o.usize("decimals", if pct { 1 } else { 2 })?,
+    };
+    plot::save(&chart, path(o)?, size(o, (1000, 900))?)
+}
+
+/// The layers in their network order, then any others alphabetically.
+fn layer_order(mut layers: Vec<String>) -> Vec<String> {
+    let rank = |l: &str| {
+        ["pool5", "fc6", "fc7", "logits", "fc8"]
+            .iter()
+            .position(|x| *x == l)
+            .unwrap_or(9)
+    };
+    layers.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+    layers.dedup();
+    layers
+}
+
+/// Method rows from a Comparison, a map method → (layer → table) or an array of
+/// [method, (layer → table)] pairs: (groups, series).
+/// Named bar series: (method, one value per group).
+type Series2 = Vec<(String, Vec<f64>)>;
+
+fn compare_series(op: &str, d: &Dynamic) -> Result<(Vec<String>, Series2)> {
+    if let Some(c) = d.read_lock::<Comparison>() {
+        let series = c
+            .methods
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.clone(), vec![c.mean[i], c.within_mean[i]]))
+            .collect();
+        return Ok((vec!["cross-modal".into(), "within-modal".into()], series));
+    }
+    let rows: Vec<(String, Dynamic)> = if let Some(m) = d.read_lock::<Map>() {
+        m.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    } else if let Some(a) = d.read_lock::<Array>() {
+        a.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let pair = r
+                    .read_lock::<Array>()
+                    .filter(|p| p.len() == 2)
+                    .map(|p| p.clone());
+                let pair = pair.ok_or_else(|| {
+                    Error::invalid(
+                        op,
+                        "tables",
+                        format!("row {i} must be [method, #{{ layer: RetrievalTable }}]"),
+                    )
+                })?;
+                let name = pair[0].clone().into_string().map_err(|_| {
+                    Error::invalid(
+                        op,
+                        "tables",
+                        format!("row {i}: the method name must be a string"),
+                    )
+                })?;
+                Ok((name, pair[1].clone()))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        return Err(Error::invalid(
+            op,
+            "tables",
+            format!("expected a Comparison, a map method → #{{ layer: RetrievalTable }} or an array of [method, map] pairs, got {}", d.type_name()),
+        ));
+    };
+    let mut per: Vec<(String, Vec<(String, f64)>)> = vec![];
+    let mut layers = vec![];
+    for (name, v) in rows {
+        let mut vals = vec![];
+        if let Some(t) = v.read_lock::<RetrievalTable>() {
+            vals.push(("fc7".to_string(), t.mean()));
+        } else if let Some(m) = v.read_lock::<Map>() {
+            for (layer, t) in m.iter() {
+                let t = t.read_lock::<RetrievalTable>().ok_or_else(|| {
+                    Error::invalid(
+                        op,
+                        "tables",
+                        format!(
+                            "{name}.{layer} is a {}, not a RetrievalTable",
+                            t.type_name()
+                        ),
+                    )
+                })?;
+                vals.push((layer.to_string(), t.mean()));
+                layers.push(layer.to_string());
+            }
+        } else {
+            return Err(Error::invalid(
+                op,
+                "tables",
+                format!("{name}: expected a map layer → RetrievalTable"),
+            ));
+        }
+        if vals.iter().any(|v| v.0 == "fc7") && layers.is_empty() {
+            layers.push("fc7".into());
+        }
+        per.push((name, vals));
+    }
+    let layers = layer_order(layers);
+    let series = per
+        .into_iter()
+        .map(|(name, vals)| {
+            let v = layers
+                .iter()
+                .map(|l| {
+                    vals.iter()
+                        .find(|x| &x.0 == l)
+                        .map(|x| x.1)
+                        .unwrap_or(f64::NAN)
+                })
+                .collect();
+            (name, v)
+        })
+        .collect();
+    Ok((layers, series))
+}
+
+fn draw_compare(tables: &Dynamic, o: &Opts) -> Result<()> {
+    let (groups, series) = compare_series(o.op(), tables)?;
+    let pct = o.bool("percent", true)?;
+    let series = if pct {
+        series
+            .into_iter()
+            .map(|(n, v)| (n, v.into_iter().map(|x| x * 100.0).collect()))
+            .collect()
+    } else {
+        series
+    };
+    let chart = Bars {
+        groups,
+        series,
+        title: o.string(
+            "title",
+            "Mean cross-modal retrieval mAP per method and layer",
+        )?,
+        y_label: o.string("y_label", if pct { "mean mAP (%)" } else { "mean mAP" })?,
+        decimals: o.usize("decimals", if pct { 1 } else { 2 })?,
+    };
+    plot::save(&chart, path(o)?, size(o, (1400, 800))?)
+}
+
 #[export_module]
 pub mod plot_api {
     use super::*;
+
+    /// The papers' Figure 5 from `viz::top_units`: one row per unit, one column group per
+    /// modality with the unit's top inputs — images with the receptive-field mask (outside
+    /// dimmed, outline yellow), sounds as spectrograms, descriptions as their tf-idf top words —
+    /// the category under each input (green when it is the unit's) and the unit's category and
+    /// score at the left. PNG or SVG by the extension.
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 3, per_category: 4, modalities: ["nat", "dsc"], seed: 1 });
+    /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32, seed: 1 });
+    /// plot::units(viz::top_units(net, d, #{ units: 2, k: 3 }), "units.png");
+    /// ```
+    #[rhai_fn(name = "units", return_raw)]
+    pub fn units_default(ctx: NativeCallContext, result: Units, path: &str) -> RhaiResult<()> {
+        guard_at(ctx.call_position(), "plot::units", || {
+            draw_units(&result, Map::new(), path)
+        })
+    }
+
+    /// `plot::units` with options: `title` (says layer and k), `tile` (80 px per input), `size`
+    /// ([width, height], overrides `tile`).
+    #[rhai_fn(name = "units", return_raw)]
+    pub fn units_opts(
+        ctx: NativeCallContext,
+        result: Units,
+        opts: Map,
+        path: &str,
+    ) -> RhaiResult<()> {
+        guard_at(ctx.call_position(), "plot::units", || {
+            draw_units(&result, opts, path)
+        })
+    }
+
+    /// The papers' Figure 4: queries of every modality (`queries` per modality, drawn with
+    /// `seed`) and their top-`k` matches in every other modality by cosine similarity of
+    /// `layer` features, as eval::retrieval ranks them; matches of the query's category get a
+    /// thick bluish-green frame and a tick, others a vermillion frame and a cross; texts are
+    /// cards of words, sounds spectrograms. PNG or SVG by the extension.
+    ///
+    /// Options (defaults): `queries` [1] per modality, `k` [4], `layer` ["fc7"], `seed`
+    /// [--seed], `modalities` [every modality of both the net and the data], `title`, `tile`
+    /// [96 px], `size` (overrides `tile`), `batch` [128].
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 3, per_category: 3, modalities: ["nat", "dsc", "snd"], seed: 1 });
+    /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32, seed: 1 });
+    /// plot::retrievals(net, d, #{ k: 3, seed: 2 }, "retrievals.svg");
+    /// ```
+    #[rhai_fn(name = "retrievals", return_raw)]
+    pub fn retrievals(
+        ctx: NativeCallContext,
+        net: ScriptNet,
+        data: Dataset,
+        opts: Map,
+        path: &str,
+    ) -> RhaiResult<()> {
+        guard_at(ctx.call_position(), "plot::retrievals", || {
+            draw_retrievals(&net, &data, opts, path)
+        })
+    }
+
+    /// `plot::retrievals` with the default options.
+    #[rhai_fn(name = "retrievals", return_raw)]
+    pub fn retrievals_default(
+        ctx: NativeCallContext,
+        net: ScriptNet,
+        data: Dataset,
+        path: &str,
+    ) -> RhaiResult<()> {
+        guard_at(ctx.call_position(), "plot::retrievals", || {
+            draw_retrievals(&net, &data, Map::new(), path)
+        })
+    }
+
+    /// The papers' Figure 6: `per_modality` inputs of each modality (drawn with `seed`; the
+    /// inverter's own modality first) and, under them, the inverter's reconstructions from the
+    /// net's features, as images of the modality it was trained on.
+    ///
+    /// Options (defaults): `per_modality` [6], `seed` [--seed], `modalities` [every modality of
+    /// both the net and the data], `title`, `tile` [80 px], `size` (overrides `tile`).
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 2, per_category: 3, modalities: ["nat", "dsc"], seed: 1 });
+    /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32, seed: 1 });
+    /// let inv = viz::train_inverter(net, d, #{ size: 8, steps: 2, batch: 4, width: 16, quiet: true });
+    /// plot::inversions(net, inv, d, #{ per_modality: 3 }, "inversions.png");
+    /// ```
+    #[rhai_fn(name = "inversions", return_raw)]
+    pub fn inversions(
+        ctx: NativeCallContext,
+        net: ScriptNet,
+        inverter: ScriptInverter,
+        data: Dataset,
+        opts: Map,
+        path: &str,
+    ) -> RhaiResult<()> {
+        guard_at(ctx.call_position(), "plot::inversions", || {
+            draw_inversions(&net, &inverter, &data, opts, path)
+        })
+    }
+
+    /// The query × target mAP matrix of a RetrievalTable with the values in the cells (percent;
+    /// within-modal mAP on the diagonal), rows and columns named by modality.
+    ///
+    /// Options: `path` (required), `title`, `percent` (true), `decimals` (1; 2 without
+    /// percent), `size` ([1000, 900]).
+    ///
+    /// ```rhai
+    /// let labels = []; let mods = [];
+    /// for i in 0..30 { labels.push(i % 3); mods.push(["nat", "clp", "dsc"][i / 10]); }
+    /// let t = eval::retrieval(eval::features(tensor::randn([30, 4], #{ seed: 1 }), labels, mods), #{ queries: "all" });
+    /// plot::map_heatmap(t, #{ path: "map.svg", title: "random features" });
+    /// plot::map_heatmap(t, "map.png");
+    /// ```
+    #[rhai_fn(name = "map_heatmap", return_raw)]
+    pub fn map_heatmap(ctx: NativeCallContext, table: RetrievalTable, opts: Map) -> RhaiResult<()> {
+        const OP: &str = "plot::map_heatmap";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(OP, opts, &["path", "title", "percent", "decimals", "size"])?;
+            draw_map_heatmap(&table, &o)
+        })
+    }
+
+    /// `plot::map_heatmap(table, path)` with the default options.
+    #[rhai_fn(name = "map_heatmap", return_raw)]
+    pub fn map_heatmap_path(
+        ctx: NativeCallContext,
+        table: RetrievalTable,
+        path: &str,
+    ) -> RhaiResult<()> {
+        const OP: &str = "plot::map_heatmap";
+        guard_at(ctx.call_position(), OP, || {
+            let mut m = Map::new();
+            m.insert("path".into(), Dynamic::from(path.to_string()));
+            draw_map_heatmap(&table, &Opts::new(OP, m, &["path"])?)
+        })
+    }
+
+    /// The paper's Table 2 as a picture: grouped bars of mean cross-modal mAP, one group per
+    /// layer and one bar per method, values on the bars. `tables` is a map method → #{ layer:
+    /// RetrievalTable } (methods sorted by name), an array of [method, #{ layer: table }] pairs
+    /// (order kept) or a Comparison (groups: cross-modal and within-modal mean).
+    ///
+    /// Options: `path` (required), `title`, `y_label`, `percent` (true), `decimals` (1; 2
+    /// without percent), `size` ([1400, 800]).
+    ///
+    /// ```rhai
+    /// let labels = []; let mods = [];
+    /// for i in 0..20 { labels.push(i % 2); mods.push(if i < 10 { "nat" } else { "dsc" }); }
+    /// let a = eval::retrieval(eval::features(tensor::randn([20, 4], #{ seed: 1 }), labels, mods), #{ queries: "all" });
+    /// let b = eval::retrieval(eval::features(tensor::randn([20, 4], #{ seed: 2 }), labels, mods), #{ queries: "all" });
+    /// plot::compare([["baseline", #{ pool5: a, fc7: b }], ["ours", #{ pool5: b, fc7: a }]], #{ path: "compare.svg" });
+    /// plot::compare(eval::compare(#{ A: a, B: b }), "compare.png");
+    /// ```
+    #[rhai_fn(name = "compare", return_raw)]
+    pub fn compare(ctx: NativeCallContext, tables: Dynamic, opts: Map) -> RhaiResult<()> {
+        const OP: &str = "plot::compare";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &["path", "title", "y_label", "percent", "decimals", "size"],
+            )?;
+            draw_compare(&tables, &o)
+        })
+    }
+
+    /// `plot::compare(tables, path)` with the default options.
+    #[rhai_fn(name = "compare", return_raw)]
+    pub fn compare_path(ctx: NativeCallContext, tables: Dynamic, path: &str) -> RhaiResult<()> {
+        const OP: &str = "plot::compare";
+        guard_at(ctx.call_position(), OP, || {
+            let mut m = Map::new();
+            m.insert("path".into(), Dynamic::from(path.to_string()));
+            draw_compare(&tables, &Opts::new(OP, m, &["path"])?)
+        })
+    }
 
     /// Scatter plot. `plot::scatter(points, labels, opts)` with an N×2 tensor (or table) and N
     /// labels (strings or integers, one colour each, with a legend), or `plot::scatter(x, y, opts)`
@@ -527,6 +971,105 @@ pub mod plot_api {
         })
     }
 
+    /// Thumbnails of a data set's items at their embedded points: row i of the N×2 embedding
+    /// is item i in the order of `net.features(data, layer)` (modality by modality in the data's
+    /// order, items in order). Images are drawn as themselves, sounds as spectrograms, each
+    /// description as its tf-idf top word on a card.
+    ///
+    /// Options: `path` (required), `modalities` (all of the data's; give the same list as the
+    /// features were made from), `title` (""), `thumb` (longer side in px, 32), `max_points`
+    /// (400, subsampled with `seed`), `size` ([1200, 1000]).
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 2, per_category: 3, modalities: ["nat", "dsc", "snd"], seed: 1 });
+    /// let y = tensor::randn([18, 2], #{ seed: 5 });
+    /// plot::thumbnails(y, d, #{ path: "thumbs.png", thumb: 40 });
+    /// ```
+    #[rhai_fn(name = "thumbnails", return_raw)]
+    pub fn thumbnails_data(
+        ctx: NativeCallContext,
+        embedding: Dynamic,
+        data: Dataset,
+        opts: Map,
+    ) -> RhaiResult<()> {
+        const OP: &str = "plot::thumbnails";
+        guard_at(ctx.call_position(), OP, || {
+            let o = Opts::new(
+                OP,
+                opts,
+                &[
+                    "path",
+                    "modalities",
+                    "title",
+                    "thumb",
+                    "max_points",
+                    "seed",
+                    "size",
+                ],
+            )?;
+            let pts = points(OP, &embedding)?;
+            let mods = o.strings("modalities", &[])?;
+            let mods = if mods.is_empty() {
+                data.modalities()
+            } else {
+                mods
+            };
+            let mut items = vec![];
+            for m in &mods {
+                for i in 0..data.len_of(m)? {
+                    items.push((m.clone(), i));
+                }
+            }
+            plot::check_len(
+                OP,
+                "embedding rows (one per item of the data)",
+                pts.len(),
+                items.len(),
+            )?;
+            let keep = subsample(items.len(), o.usize("max_points", 400)?, o.seed()?);
+            let mut tfidf = std::collections::HashMap::new();
+            let (mut images, mut words) = (vec![], vec![]);
+            for &k in &keep {
+                let (m, i) = &items[k];
+                match crate::viz::plot::tiles::item(&data, m, *i)? {
+                    crate::viz::plot::tiles::Tile::Text(text) => {
+                        if !tfidf.contains_key(m) {
+                            let corpus: Vec<String> = (0..data.len_of(m)?)
+                                .map(|j| data.text(m, j))
+                                .collect::<Result<_>>()?;
+                            tfidf.insert(m.clone(), crate::viz::units::Tfidf::new(&corpus));
+                        }
+                        let w = tfidf[m]
+                            .top(&[*i], 1)
+                            .into_iter()
+                            .next()
+                            .map(|w| w.0)
+                            .or_else(|| text.split_whitespace().next().map(str::to_string))
+                            .unwrap_or_default();
+                        images.push(image::RgbImage::new(1, 1));
+                        words.push(Some(w));
+                    }
+                    crate::viz::plot::tiles::Tile::Image(img) => {
+                        images.push(img);
+                        words.push(None);
+                    }
+                    crate::viz::plot::tiles::Tile::Empty => {
+                        images.push(image::RgbImage::new(1, 1));
+                        words.push(Some(String::new()));
+                    }
+                }
+            }
+            let chart = Thumbs {
+                points: keep.iter().map(|&i| pts[i]).collect(),
+                images,
+                words,
+                title: o.string("title", "")?,
+                thumb: o.usize("thumb", 32)? as u32,
+            };
+            plot::save(&chart, path(&o)?, size(&o, (1200, 1000))?)
+        })
+    }
+
     /// Thumbnails at embedded points: an N×2 embedding and an N×3×H×W image tensor with values
     /// in [0, 1] (texts and sounds as rendered tiles).
     ///
@@ -586,6 +1129,7 @@ pub mod plot_api {
             let chart = Thumbs {
                 points: keep.iter().map(|&i| pts[i]).collect(),
                 images: imgs,
+                words: vec![],
                 title: o.string("title", "")?,
                 thumb: o.usize("thumb", 32)? as u32,
             };

@@ -43,12 +43,20 @@ impl Chart for Bars {
         }
         let (_, h) = root.dim_in_pixel();
         let ls = label_size(h);
-        let all = self.series.iter().flat_map(|s| s.1.iter().copied());
+        let all = self
+            .series
+            .iter()
+            .flat_map(|s| s.1.iter().copied())
+            .filter(|v| v.is_finite());
         let (lo, hi) = all.fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
         let span = (hi - lo).max(1e-12);
+        // Headroom for the value labels and for the legend (one row per named series), so the
+        // legend in the upper left does not cover the bars.
+        let named = self.series.iter().filter(|s| !s.0.is_empty()).count() as f64;
+        let legend = named * ls * 1.7 / (h as f64 * 0.7);
         let yr = (
             lo - if lo < 0.0 { 0.08 * span } else { 0.0 },
-            hi + 0.12 * span,
+            hi + (0.12 + legend) * span,
         );
         let ng = self.groups.len();
         let groups = self.groups.clone();
@@ -82,10 +90,14 @@ impl Chart for Bars {
         let vfont = (FONT, ls * 0.8).into_font();
         for (s, (name, values)) in self.series.iter().enumerate() {
             let c = colour(s);
-            let bars = values.iter().enumerate().map(move |(g, &v)| {
-                let x0 = g as f64 - 0.4 + s as f64 * width;
-                Rectangle::new([(x0 + 0.01, 0.0), (x0 + width - 0.01, v)], c.filled())
-            });
+            let bars = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(move |(g, &v)| {
+                    let x0 = g as f64 - 0.4 + s as f64 * width;
+                    Rectangle::new([(x0 + 0.01, 0.0), (x0 + width - 0.01, v)], c.filled())
+                });
             let drawn = chart.draw_series(bars).map_err(drawing(op))?;
             if !name.is_empty() {
                 drawn.label(name).legend(move |(x, y)| {
@@ -95,23 +107,29 @@ impl Chart for Bars {
             let d = self.decimals;
             let f = vfont.clone();
             chart
-                .draw_series(values.iter().enumerate().map(move |(g, &v)| {
-                    let xc = g as f64 - 0.4 + (s as f64 + 0.5) * width;
-                    Text::new(
-                        format!("{v:.d$}"),
-                        (xc, v),
-                        f.clone()
-                            .color(&BLACK)
-                            .pos(plotters::style::text_anchor::Pos::new(
-                                plotters::style::text_anchor::HPos::Center,
-                                if v >= 0.0 {
-                                    plotters::style::text_anchor::VPos::Bottom
-                                } else {
-                                    plotters::style::text_anchor::VPos::Top
-                                },
-                            )),
-                    )
-                }))
+                .draw_series(
+                    values
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| v.is_finite())
+                        .map(move |(g, &v)| {
+                            let xc = g as f64 - 0.4 + (s as f64 + 0.5) * width;
+                            Text::new(
+                                format!("{v:.d$}"),
+                                (xc, v),
+                                f.clone().color(&BLACK).pos(
+                                    plotters::style::text_anchor::Pos::new(
+                                        plotters::style::text_anchor::HPos::Center,
+                                        if v >= 0.0 {
+                                            plotters::style::text_anchor::VPos::Bottom
+                                        } else {
+                                            plotters::style::text_anchor::VPos::Top
+                                        },
+                                    ),
+                                ),
+                            )
+                        }),
+                )
                 .map_err(drawing(op))?;
         }
         if self.series.iter().any(|s| !s.0.is_empty()) {

@@ -3,15 +3,24 @@
 //!
 //! Each chart kind is a struct in its own file implementing [`Chart`]; [`save`] draws it to a
 //! temporary file beside the target and renames it, so a reader never sees half a picture. PNG
-//! goes through plotters' `BitMapBackend::with_buffer` and is encoded by the `image` crate.
+//! goes through plotters' `BitMapBackend::with_buffer` and is encoded by the `image` crate; SVG
+//! through `SVGBackend` wrapped by [`svg::SvgImages`], so thumbnails are embedded PNGs.
+//!
+//! Figures of inputs (the papers' Figures 4–6) draw dataset items as [`tiles`]: images, words on
+//! a card, spectrograms.
 
 pub mod bar;
 pub mod curves;
 pub mod heatmap;
 pub mod hist;
+pub mod inversions;
 pub mod line;
+pub mod retrievals;
 pub mod scatter;
+pub mod svg;
 pub mod thumbs;
+pub mod tiles;
+pub mod units;
 
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
@@ -139,14 +148,24 @@ pub fn render<C: Chart>(chart: &C, format: Format, size: (u32, u32)) -> Result<V
     let op = chart.op();
     match format {
         Format::Svg => {
+            // Bitmaps (thumbnails) become one embedded PNG each, not a <rect> per pixel.
             let mut s = String::new();
+            let images = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
             {
-                let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
+                let backend =
+                    svg::SvgImages::new(SVGBackend::with_string(&mut s, size), images.clone());
+                let root = backend.into_drawing_area();
                 root.fill(&WHITE).map_err(drawing(op))?;
                 chart.draw(&root)?;
                 root.present().map_err(drawing(op))?;
             }
-            Ok(s.into_bytes())
+            let images = images.borrow();
+            Ok(if images.is_empty() {
+                s
+            } else {
+                svg::embed(&s, &images)
+            }
+            .into_bytes())
         }
         Format::Png => {
             let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];

@@ -1,5 +1,5 @@
 //! Scatter plots: points coloured by one grouping (categories or modalities) and, optionally,
-//! shaped by a second (modalities), with a legend — the papers' t-SNE figure. Large sets can be
+//! shaped by a second (modalities: six distinct shapes), with a legend — the papers' t-SNE figure. Large sets can be
 //! subsampled to `max_points` with a seed ([`subsample`]).
 
 use super::{check_len, colour, drawing, label_size, range, title_font, Chart, FONT};
@@ -10,6 +10,33 @@ use rand::seq::index::sample;
 
 /// Legend entries beyond this many are left out (the colours still differ).
 pub const MAX_LEGEND: usize = 20;
+
+/// Distinct marker shapes: circle, triangle, square, diamond, downward triangle, cross — one per
+/// modality of CMPlaces + sound (nat, clp, ldr, spt, dsc, snd in their fixed order).
+pub const MARKERS: usize = 6;
+
+/// Marker `m` (0..MARKERS) of radius about `r` pixels centred at `c` (backend pixels).
+pub fn marker<DB: DrawingBackend>(
+    m: usize,
+    c: (i32, i32),
+    r: i32,
+    style: ShapeStyle,
+) -> DynElement<'static, DB, (i32, i32)> {
+    let (x, y) = c;
+    let d = r + 1;
+    match m % MARKERS {
+        0 => Circle::new(c, r as u32, style).into_dyn(),
+        1 => Polygon::new(vec![(x, y - d), (x + d, y + r), (x - d, y + r)], style).into_dyn(),
+        2 => Rectangle::new([(x - r, y - r), (x + r, y + r)], style).into_dyn(),
+        3 => Polygon::new(
+            vec![(x, y - d - 1), (x + d, y), (x, y + d + 1), (x - d, y)],
+            style,
+        )
+        .into_dyn(),
+        4 => Polygon::new(vec![(x - d, y - r), (x + d, y - r), (x, y + d)], style).into_dyn(),
+        _ => Cross::new(c, d, style.stroke_width(2)).into_dyn(),
+    }
+}
 
 /// A scatter chart.
 #[derive(Clone, Debug, Default)]
@@ -83,31 +110,22 @@ impl Chart for Scatter {
             .map_err(drawing(op))?;
         let r = if self.size == 0 { 3 } else { self.size };
         let shape_of = |i: usize| self.marker.get(i).copied().unwrap_or(0);
-        // One pass per marker shape (0 circle, 1 triangle, 2 square, 3 cross, then repeat):
-        // plotters needs one element type per series.
+        // One pass per marker shape (plotters needs one element type per series), in the order
+        // of MARKERS; a seventh group takes the first shape again.
         let pts = |m: usize| {
             self.points
                 .iter()
                 .enumerate()
-                .filter(move |&(i, _)| shape_of(i) % 4 == m)
+                .filter(move |&(i, _)| shape_of(i) % MARKERS == m)
                 .map(|(i, &p)| (p, colour(self.colour[i]).mix(0.75).filled()))
         };
-        let ri = r as i32;
-        chart
-            .draw_series(pts(0).map(|(p, s)| Circle::new(p, r, s)))
-            .map_err(drawing(op))?;
-        chart
-            .draw_series(pts(1).map(|(p, s)| TriangleMarker::new(p, ri + 1, s)))
-            .map_err(drawing(op))?;
-        chart
-            .draw_series(
-                pts(2)
-                    .map(|(p, s)| EmptyElement::at(p) + Rectangle::new([(-ri, -ri), (ri, ri)], s)),
-            )
-            .map_err(drawing(op))?;
-        chart
-            .draw_series(pts(3).map(|(p, s)| Cross::new(p, ri + 1, s.stroke_width(2))))
-            .map_err(drawing(op))?;
+        for m in 0..MARKERS {
+            chart
+                .draw_series(
+                    pts(m).map(|(p, s)| EmptyElement::at(p) + marker(m, (0, 0), r as i32, s)),
+                )
+                .map_err(drawing(op))?;
+        }
         let legend_r = (ls / 2.5) as u32;
         for (g, name) in self.colour_names.iter().enumerate().take(MAX_LEGEND) {
             let c = colour(g);
@@ -124,16 +142,7 @@ impl Chart for Scatter {
                     .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())
                     .map_err(drawing(op))?
                     .label(name)
-                    .legend(move |(x, y)| {
-                        let r = legend_r as i32;
-                        match m % 4 {
-                            0 => Circle::new((x + 6, y), legend_r, style).into_dyn(),
-                            1 => TriangleMarker::new((x + 6, y), r + 1, style).into_dyn(),
-                            2 => Rectangle::new([(x + 6 - r, y - r), (x + 6 + r, y + r)], style)
-                                .into_dyn(),
-                            _ => Cross::new((x + 6, y), r + 1, style.stroke_width(2)).into_dyn(),
-                        }
-                    });
+                    .legend(move |(x, y)| marker(m % MARKERS, (x + 6, y), legend_r as i32, style));
             }
         }
         if !self.colour_names.is_empty() || !self.marker_names.is_empty() {

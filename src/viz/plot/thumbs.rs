@@ -1,7 +1,7 @@
 //! Thumbnail scatter: small RGB images placed at embedded points (the t-SNE figure with the
-//! inputs themselves; texts and sounds come as rendered tiles from the caller). Each image is
-//! resized to `thumb` pixels on its longer side and centred on its point; later images cover
-//! earlier ones.
+//! inputs themselves: images, spectrograms for sounds, and for texts a word on a card). Each image
+//! is resized to `thumb` pixels on its longer side and centred on its point; a word is written at
+//! a readable size on a pale card; later thumbnails cover earlier ones.
 
 use super::{check_len, drawing, label_size, range, title_font, Chart, FONT};
 use crate::error::{Error, Result};
@@ -13,6 +13,8 @@ use plotters::prelude::*;
 pub struct Thumbs {
     pub points: Vec<(f64, f64)>,
     pub images: Vec<image::RgbImage>,
+    /// A word to draw instead of the image, per point (empty: images only).
+    pub words: Vec<Option<String>>,
     pub title: String,
     /// Longer side of a drawn thumbnail, pixels (32).
     pub thumb: u32,
@@ -26,6 +28,9 @@ impl Chart for Thumbs {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         let op = self.op();
         check_len(op, "images", self.images.len(), self.points.len())?;
+        if !self.words.is_empty() {
+            check_len(op, "words", self.words.len(), self.points.len())?;
+        }
         if self.points.is_empty() {
             return Err(Error::invalid(op, "points", "nothing to draw"));
         }
@@ -47,7 +52,28 @@ impl Chart for Thumbs {
             .draw()
             .map_err(drawing(op))?;
         let t = if self.thumb == 0 { 32 } else { self.thumb };
-        for (&p, img) in self.points.iter().zip(&self.images) {
+        let word_font = (FONT, (t as f64 * 0.42).max(11.0))
+            .into_font()
+            .color(&BLACK);
+        for (i, (&p, img)) in self.points.iter().zip(&self.images).enumerate() {
+            if let Some(Some(w)) = self.words.get(i) {
+                let (tw, th) = root
+                    .estimate_text_size(w, &word_font)
+                    .map_err(drawing(op))?;
+                let (hw, hh) = (tw as i32 / 2 + 3, th as i32 / 2 + 2);
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(p)
+                            + Rectangle::new([(-hw, -hh), (hw, hh)], super::tiles::CARD.filled())
+                            + Rectangle::new(
+                                [(-hw, -hh), (hw, hh)],
+                                RGBColor(170, 160, 130).stroke_width(1),
+                            )
+                            + Text::new(w.clone(), (-hw + 3, -hh + 2), word_font.clone()),
+                    ))
+                    .map_err(drawing(op))?;
+                continue;
+            }
             let (w, hh) = img.dimensions();
             if w == 0 || hh == 0 {
                 continue;
