@@ -100,14 +100,31 @@ pub fn item(ds: &Dataset, modality: &str, i: usize) -> Result<Tile> {
                 .ok_or_else(|| Error::msg(format!("{op}: image {i} has the wrong size")))?,
         ),
         Store::Texts(d) => Tile::Text(d[i].to_string()),
-        Store::Sounds { .. } => {
-            let t = ds.inputs(modality, &[i], &candle_core::Device::Cpu)?;
-            let (_, mels, frames) = t.dims3().op(op)?;
-            let v: Vec<f32> = t.flatten_all().and_then(|t| t.to_vec1()).op(op)?;
-            Tile::Image(spectrogram(&v, mels, frames))
-        }
+        Store::Sounds { .. } => sound_tile(ds, modality, i)?,
+        // A folder loaded with `lazy: true`: the file is decoded now.
+        Store::Lazy(lazy) => match lazy.raw(i)? {
+            crate::data::folder::Sample::Image(px) => {
+                let size = lazy.image_size() as u32;
+                Tile::Image(
+                    image::RgbImage::from_raw(size, size, px.to_vec()).ok_or_else(|| {
+                        Error::msg(format!("{op}: image {i} has the wrong size"))
+                    })?,
+                )
+            }
+            crate::data::folder::Sample::Text(t) => Tile::Text(t.to_string()),
+            crate::data::folder::Sample::Sound(_) => sound_tile(ds, modality, i)?,
+        },
         Store::Features { dim, .. } => Tile::Text(format!("{modality} #{i} ({dim}-d features)")),
     })
+}
+
+/// A sound as the spectrogram tile of its log-mel input.
+fn sound_tile(ds: &Dataset, modality: &str, i: usize) -> Result<Tile> {
+    let op = "plot tile";
+    let t = ds.inputs(modality, &[i], &candle_core::Device::Cpu)?;
+    let (_, mels, frames) = t.dims3().op(op)?;
+    let v: Vec<f32> = t.flatten_all().and_then(|t| t.to_vec1()).op(op)?;
+    Ok(Tile::Image(spectrogram(&v, mels, frames)))
 }
 
 /// `img` with the region outside `mask` (one flag per pixel, row-major) dimmed towards grey and
