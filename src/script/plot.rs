@@ -480,7 +480,7 @@ pub mod plot_api {
     /// ```rhai
     /// let d = data::synthplaces(#{ categories: 3, per_category: 4, modalities: ["nat", "dsc"], seed: 1 });
     /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32, seed: 1 });
-    /// plot::units(viz::top_units(net, d, #{ units: 2, k: 3 }), "units.png");
+    /// plot::units(viz::top_units(net, d, #{ units: 2, k: 3 }), "/tmp/xmodal_doc_units.png");
     /// ```
     #[rhai_fn(name = "units", return_raw)]
     pub fn units_default(ctx: NativeCallContext, result: Units, path: &str) -> RhaiResult<()> {
@@ -516,7 +516,7 @@ pub mod plot_api {
     /// ```rhai
     /// let d = data::synthplaces(#{ categories: 3, per_category: 3, modalities: ["nat", "dsc", "snd"], seed: 1 });
     /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32, seed: 1 });
-    /// plot::retrievals(net, d, #{ k: 3, seed: 2 }, "retrievals.svg");
+    /// plot::retrievals(net, d, #{ k: 3, seed: 2 }, "/tmp/xmodal_doc_retrievals.svg");
     /// ```
     #[rhai_fn(name = "retrievals", return_raw)]
     pub fn retrievals(
@@ -555,7 +555,7 @@ pub mod plot_api {
     /// let d = data::synthplaces(#{ categories: 2, per_category: 3, modalities: ["nat", "dsc"], seed: 1 });
     /// let net = nn::cross_modal(d, #{ fc6: 32, fc7: 32, seed: 1 });
     /// let inv = viz::train_inverter(net, d, #{ size: 8, steps: 2, batch: 4, width: 16, quiet: true });
-    /// plot::inversions(net, inv, d, #{ per_modality: 3 }, "inversions.png");
+    /// plot::inversions(net, inv, d, #{ per_modality: 3 }, "/tmp/xmodal_doc_inversions.png");
     /// ```
     #[rhai_fn(name = "inversions", return_raw)]
     pub fn inversions(
@@ -581,8 +581,8 @@ pub mod plot_api {
     /// let labels = []; let mods = [];
     /// for i in 0..30 { labels.push(i % 3); mods.push(["nat", "clp", "dsc"][i / 10]); }
     /// let t = eval::retrieval(eval::features(tensor::randn([30, 4], #{ seed: 1 }), labels, mods), #{ queries: "all" });
-    /// plot::map_heatmap(t, #{ path: "map.svg", title: "random features" });
-    /// plot::map_heatmap(t, "map.png");
+    /// plot::map_heatmap(t, #{ path: "/tmp/xmodal_doc_map.svg", title: "random features" });
+    /// plot::map_heatmap(t, "/tmp/xmodal_doc_map.png");
     /// ```
     #[rhai_fn(name = "map_heatmap", return_raw)]
     pub fn map_heatmap(ctx: NativeCallContext, table: RetrievalTable, opts: Map) -> RhaiResult<()> {
@@ -621,8 +621,8 @@ pub mod plot_api {
     /// for i in 0..20 { labels.push(i % 2); mods.push(if i < 10 { "nat" } else { "dsc" }); }
     /// let a = eval::retrieval(eval::features(tensor::randn([20, 4], #{ seed: 1 }), labels, mods), #{ queries: "all" });
     /// let b = eval::retrieval(eval::features(tensor::randn([20, 4], #{ seed: 2 }), labels, mods), #{ queries: "all" });
-    /// plot::compare([["baseline", #{ pool5: a, fc7: b }], ["ours", #{ pool5: b, fc7: a }]], #{ path: "compare.svg" });
-    /// plot::compare(eval::compare(#{ A: a, B: b }), "compare.png");
+    /// plot::compare([["baseline", #{ pool5: a, fc7: b }], ["ours", #{ pool5: b, fc7: a }]], #{ path: "/tmp/xmodal_doc_compare.svg" });
+    /// plot::compare(eval::compare(#{ A: a, B: b }), "/tmp/xmodal_doc_compare.png");
     /// ```
     #[rhai_fn(name = "compare", return_raw)]
     pub fn compare(ctx: NativeCallContext, tables: Dynamic, opts: Map) -> RhaiResult<()> {
@@ -983,7 +983,7 @@ pub mod plot_api {
     /// ```rhai
     /// let d = data::synthplaces(#{ categories: 2, per_category: 3, modalities: ["nat", "dsc", "snd"], seed: 1 });
     /// let y = tensor::randn([18, 2], #{ seed: 5 });
-    /// plot::thumbnails(y, d, #{ path: "thumbs.png", thumb: 40 });
+    /// plot::thumbnails(y, d, #{ path: "/tmp/xmodal_doc_thumbs_data.png", thumb: 40 });
     /// ```
     #[rhai_fn(name = "thumbnails", return_raw)]
     pub fn thumbnails_data(
