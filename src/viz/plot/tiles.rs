@@ -106,9 +106,8 @@ pub fn item(ds: &Dataset, modality: &str, i: usize) -> Result<Tile> {
             crate::data::folder::Sample::Image(px) => {
                 let size = lazy.image_size() as u32;
                 Tile::Image(
-                    image::RgbImage::from_raw(size, size, px.to_vec()).ok_or_else(|| {
-                        Error::msg(format!("{op}: image {i} has the wrong size"))
-                    })?,
+                    image::RgbImage::from_raw(size, size, px.to_vec())
+                        .ok_or_else(|| Error::msg(format!("{op}: image {i} has the wrong size")))?,
                 )
             }
             crate::data::folder::Sample::Text(t) => Tile::Text(t.to_string()),
