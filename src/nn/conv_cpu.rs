@@ -18,11 +18,12 @@
 //! layout copies. Images are split into one contiguous run per thread, so the same thread count
 //! gives bit-identical results run after run. f32 and f64.
 
+use super::cpu_slice::{contiguous, on_cpu};
 use super::im2col::{col2im, im2col, Window};
+
+const OP: &str = "conv2d (CPU op)";
 use candle_core::backend::BackendStorage;
-use candle_core::{
-    CpuStorage, CustomOp3, Device, Layout, Result, Shape, Storage, Tensor, WithDType,
-};
+use candle_core::{CpuStorage, CustomOp3, Device, Layout, Result, Shape, Tensor, WithDType};
 use rayon::prelude::*;
 
 /// `dst [m×n] = dst·keep + lhs [m×k] · rhs [k×n]`, every matrix given by its row and column
@@ -221,18 +222,6 @@ impl<T: WithDType> Accumulator<T> {
     }
 }
 
-/// The contiguous elements of a CPU storage.
-fn cpu_slice<'a, T: WithDType>(s: &'a Storage, l: &Layout, what: &str) -> Result<&'a [T]> {
-    let Storage::Cpu(c) = s else {
-        candle_core::bail!("conv2d (CPU op): {what} is not on the CPU")
-    };
-    let v = c.as_slice::<T>()?;
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&v[a..b]),
-        None => candle_core::bail!("conv2d (CPU op): {what} must be contiguous"),
-    }
-}
-
 impl CustomOp3 for ConvOp {
     fn name(&self) -> &'static str {
         if self.relu {
@@ -253,18 +242,22 @@ impl CustomOp3 for ConvOp {
     ) -> Result<(CpuStorage, Shape)> {
         let n = xl.dims()[0];
         let shape = Shape::from((n, self.o, self.g.oh(), self.g.ow()));
-        fn part<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [T]> {
-            let (a, b) = l.contiguous_offsets().ok_or_else(|| {
-                candle_core::Error::Msg("conv2d: inputs must be contiguous".into())
-            })?;
-            Ok(&s.as_slice::<T>()?[a..b])
-        }
         let out = match (x, w, b) {
             (CpuStorage::F32(_), CpuStorage::F32(_), CpuStorage::F32(_)) => CpuStorage::F32(
-                self.forward::<f32>(part(x, xl)?, part(w, wl)?, part(b, bl)?, n),
+                self.forward::<f32>(
+                    contiguous(x, xl, OP, "the input")?,
+                    contiguous(w, wl, OP, "the weight")?,
+                    contiguous(b, bl, OP, "the bias")?,
+                    n,
+                ),
             ),
             (CpuStorage::F64(_), CpuStorage::F64(_), CpuStorage::F64(_)) => CpuStorage::F64(
-                self.forward::<f64>(part(x, xl)?, part(w, wl)?, part(b, bl)?, n),
+                self.forward::<f64>(
+                    contiguous(x, xl, OP, "the input")?,
+                    contiguous(w, wl, OP, "the weight")?,
+                    contiguous(b, bl, OP, "the bias")?,
+                    n,
+                ),
             ),
             _ => candle_core::bail!(
                 "conv2d (CPU op): input, weight and bias must all be f32 or all f64, got {:?}, {:?}, {:?}",
@@ -297,10 +290,10 @@ impl CustomOp3 for ConvOp {
         macro_rules! run {
             ($t:ty) => {{
                 let inputs = Inputs::<$t> {
-                    x: cpu_slice(&xs, xl, "the input")?,
-                    w: cpu_slice(&ws, wl, "the weight")?,
-                    y: cpu_slice(&ys, yl, "the output")?,
-                    dy: cpu_slice(&ds, dl, "the output gradient")?,
+                    x: on_cpu(&xs, xl, OP, "the input")?,
+                    w: on_cpu(&ws, wl, OP, "the weight")?,
+                    y: on_cpu(&ys, yl, OP, "the output")?,
+                    dy: on_cpu(&ds, dl, OP, "the output gradient")?,
                     want_w,
                 };
                 let (dx, dw, db) = self.backward(inputs, n, want_x);

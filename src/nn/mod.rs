@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod conv_cpu;
+pub mod cpu_slice;
 pub mod dropout;
 pub mod encoder;
 pub mod feed;

@@ -7,10 +7,9 @@
 //! The tensor-op composition in `pool.rs` (reshape + max reductions) works on every device but
 //! costs several full-size temporaries per step on the CPU, forward and backward.
 
+use super::cpu_slice::{contiguous, on_cpu};
 use candle_core::backend::BackendStorage;
-use candle_core::{
-    CpuStorage, CustomOp1, Device, Layout, Result, Shape, Storage, Tensor, WithDType,
-};
+use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Result, Shape, Tensor, WithDType};
 use rayon::prelude::*;
 
 /// Pooling geometry over planes of `h × w`.
@@ -118,12 +117,7 @@ impl Pool {
 /// Planes per parallel task (fewer, larger tasks for rayon).
 const PLANES: usize = 16;
 
-fn contiguous<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [T]> {
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&s.as_slice::<T>()?[a..b]),
-        None => candle_core::bail!("max_pool2d (CPU op): the input must be contiguous"),
-    }
-}
+const OP: &str = "max_pool2d (CPU op)";
 
 /// The op; its backward is computed directly (it is not itself differentiable).
 struct MaxPool(Pool);
@@ -137,8 +131,12 @@ impl CustomOp1 for MaxPool {
         let (n, c, _, _) = l.shape().dims4()?;
         let p = self.0;
         let out = match s {
-            CpuStorage::F32(_) => CpuStorage::F32(p.forward(contiguous::<f32>(s, l)?)),
-            CpuStorage::F64(_) => CpuStorage::F64(p.forward(contiguous::<f64>(s, l)?)),
+            CpuStorage::F32(_) => {
+                CpuStorage::F32(p.forward(contiguous::<f32>(s, l, OP, "the input")?))
+            }
+            CpuStorage::F64(_) => {
+                CpuStorage::F64(p.forward(contiguous::<f64>(s, l, OP, "the input")?))
+            }
             other => candle_core::bail!(
                 "max_pool2d (CPU op): dtype {:?} (f32 or f64 only)",
                 other.dtype()
@@ -153,38 +151,25 @@ impl CustomOp1 for MaxPool {
         }
         let dy = dy.contiguous()?;
         let (ds, dl) = dy.storage_and_layout();
-        let Storage::Cpu(d) = &*ds else {
-            candle_core::bail!("max_pool2d (CPU op): the gradient is not on the CPU")
-        };
         let (xs, xl) = x.storage_and_layout();
-        let Storage::Cpu(xc) = &*xs else {
-            candle_core::bail!("max_pool2d (CPU op): the input is not on the CPU")
-        };
         let (ys, yl) = y.storage_and_layout();
-        let Storage::Cpu(yc) = &*ys else {
-            candle_core::bail!("max_pool2d (CPU op): the output is not on the CPU")
-        };
-        let p = self.0;
-        let dx = match (xc, d) {
-            (CpuStorage::F32(_), CpuStorage::F32(_)) => Tensor::from_vec(
-                p.backward(
-                    contiguous::<f32>(xc, xl)?,
-                    contiguous::<f32>(yc, yl)?,
-                    contiguous::<f32>(d, dl)?,
-                ),
-                x.shape(),
-                &Device::Cpu,
-            )?,
-            (CpuStorage::F64(_), CpuStorage::F64(_)) => Tensor::from_vec(
-                p.backward(
-                    contiguous::<f64>(xc, xl)?,
-                    contiguous::<f64>(yc, yl)?,
-                    contiguous::<f64>(d, dl)?,
-                ),
-                x.shape(),
-                &Device::Cpu,
-            )?,
-            _ => candle_core::bail!("max_pool2d (CPU op): input and gradient dtypes differ"),
+        macro_rules! grad {
+            ($t:ty) => {
+                Tensor::from_vec(
+                    self.0.backward(
+                        on_cpu::<$t>(&xs, xl, OP, "the input")?,
+                        on_cpu::<$t>(&ys, yl, OP, "the output")?,
+                        on_cpu::<$t>(&ds, dl, OP, "the gradient")?,
+                    ),
+                    x.shape(),
+                    &Device::Cpu,
+                )?
+            };
+        }
+        let dx = match x.dtype() {
+            DType::F32 => grad!(f32),
+            DType::F64 => grad!(f64),
+            other => candle_core::bail!("{OP}: dtype {other:?} (f32 or f64 only)"),
         };
         Ok(Some(dx))
     }

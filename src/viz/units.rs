@@ -436,35 +436,7 @@ pub fn top_units(net: &CrossModalNet, ds: &Dataset, o: &UnitOpts) -> Result<Unit
             format!("a fraction in [0, 1], got {}", o.threshold),
         ));
     }
-    let shared: Vec<String> = ds
-        .modalities()
-        .into_iter()
-        .filter(|m| net.modality_names().contains(m))
-        .collect();
-    let mods = if o.modalities.is_empty() {
-        shared.clone()
-    } else {
-        for m in &o.modalities {
-            if !shared.contains(m) {
-                return Err(Error::invalid(
-                    op,
-                    "modalities",
-                    format!(
-                        "'{m}' is not a modality of both the net and the data; they share: {}",
-                        shared.join(", ")
-                    ),
-                ));
-            }
-        }
-        o.modalities.clone()
-    };
-    if mods.is_empty() {
-        return Err(Error::invalid(
-            op,
-            "data",
-            "the net and the data share no modality",
-        ));
-    }
+    let mods = super::retrieve::shared_modalities(op, net, ds, &o.modalities)?;
     let data = ds.only(&mods)?;
     let f = crate::eval::extract::features(net, &data, &o.layer, o.batch.max(1))?;
     let (_, dim) = f.x.dims2().op(op)?;
