@@ -25,6 +25,8 @@ fn time(f: &mut dyn FnMut()) -> f64 {
 }
 
 fn main() {
+    // As the `xmodal` command does (src/alloc.rs).
+    xmodal::alloc::keep_freed_memory();
     // (in, out, k, stride, pad, input size) of scene-net-s's convolutions.
     let layers = [
         (3, 48, 5, 2, 2, 64),

@@ -66,6 +66,8 @@ fn peer(script: &str, args: &[&str]) -> Result<Vec<(String, f64)>, String> {
 }
 
 fn main() {
+    // As the `xmodal` command does (src/alloc.rs).
+    xmodal::alloc::keep_freed_memory();
     let iters: usize = std::env::var("XMODAL_BENCH_ITERS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -116,18 +118,30 @@ fn scene_net(iters: usize) {
     });
     let mut sgd = SGD::new(net.trainable_vars(), 0.01).unwrap();
     let mut step = 0u64;
+    // Where a training step's time goes: forward + loss, backward, optimizer (ms per step).
+    let mut phases: [Vec<f64>; 3] = Default::default();
     let train = timed(iters, || {
         step += 1;
+        let t0 = Instant::now();
         let a = net.forward_train("nat", &x, step).unwrap();
         let loss = cross_entropy(&a.logits, &y).unwrap();
-        sgd.backward_step(&loss).unwrap();
+        let t1 = Instant::now();
+        let grads = loss.backward().unwrap();
+        let t2 = Instant::now();
+        sgd.step(&grads).unwrap();
+        drop((grads, a, loss));
+        for (p, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t2.elapsed()]) {
+            p.push(d.as_secs_f64() * 1e3);
+        }
     });
+    let [f, bw, o] = phases.map(median);
     println!("scene-net-s, batch {b}, CPU, f32 (median of {iters} steps after 3 warm-ups)");
     println!(
         "  xmodal (candle)  forward {:>7.1} img/s   train step {:>7.1} img/s",
         b as f64 / fwd,
         b as f64 / train
     );
+    println!("  xmodal train step, ms: forward+loss {f:.1}, backward {bw:.1}, optimizer {o:.1}");
     match peer("scene_net_torch.py", &[&iters.to_string()]) {
         Ok(kv) => {
             let get = |k: &str| {

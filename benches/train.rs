@@ -21,6 +21,8 @@ const BATCH: usize = 16;
 const ROUNDS: usize = 3;
 
 fn main() {
+    // As the `xmodal` command does (src/alloc.rs).
+    xmodal::alloc::keep_freed_memory();
     let ds = synthplaces(&SynthOptions {
         categories: categories_from_count(20).unwrap(),
         per_category: 40,

@@ -3,6 +3,7 @@
 //! The Rust core (tensors, data, networks, objectives, training, evaluation, visualisation) is
 //! plain library code over candle; `script` is the only module that knows Rhai.
 
+pub mod alloc;
 pub mod assets;
 pub mod data;
 pub mod device;

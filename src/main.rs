@@ -60,6 +60,7 @@ fn run() -> ExitCode {
     if std::env::var_os("XMODAL_DEBUG").is_none() {
         std::panic::set_hook(Box::new(|_| {}));
     }
+    xmodal::alloc::keep_freed_memory();
     let cli = Cli::parse();
     if let Some(d) = &cli.device {
         match xmodal::device::parse(d) {

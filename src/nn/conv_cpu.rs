@@ -98,38 +98,40 @@ impl ConvOp {
         y
     }
 
-    /// Gradients of x (when `dx` is `Some`), W and b for images `range`, accumulated into `acc`.
+    /// Gradients of x (when `dx` is `Some`), W and b for images `range`: dW and db are added
+    /// into `part`, `dx` (the images of `range`) is written.
     fn backward_images<T: WithDType>(
         &self,
         t: Inputs<'_, T>,
         range: std::ops::Range<usize>,
         mut dx: Option<&mut [T]>,
-        acc: &mut Accumulator<T>,
+        scratch: &mut Scratch<T>,
+        part: &mut Partial<T>,
     ) {
         let (g, o) = (self.g, self.o);
         let (rows, l) = (g.rows(), g.positions());
         for (j, i) in range.enumerate() {
             let (yi, dyi) = (&t.y[i * o * l..][..o * l], &t.dy[i * o * l..][..o * l]);
-            for ((z, &y), &d) in acc.dz.iter_mut().zip(yi).zip(dyi) {
+            for ((z, &y), &d) in scratch.dz.iter_mut().zip(yi).zip(dyi) {
                 *z = if !self.relu || y > T::zero() {
                     d
                 } else {
                     T::zero()
                 };
             }
-            for (db, row) in acc.db.iter_mut().zip(acc.dz.chunks_exact(l)) {
+            for (db, row) in part.db.iter_mut().zip(scratch.dz.chunks_exact(l)) {
                 *db += row.iter().fold(T::zero(), |s, &v| s + v);
             }
             if t.want_w {
-                im2col(&t.x[i * g.image()..][..g.image()], g, &mut acc.cols);
+                im2col(&t.x[i * g.image()..][..g.image()], g, &mut scratch.cols);
                 // dW [o × rows] += dz [o × l] · colsᵀ [l × rows]
                 gemm(
                     (o, rows, l),
-                    &mut acc.dw,
+                    &mut part.dw,
                     true,
-                    &acc.dz,
+                    &scratch.dz,
                     (l, 1),
-                    &acc.cols,
+                    &scratch.cols,
                     (1, l),
                 );
             }
@@ -137,61 +139,60 @@ impl ConvOp {
                 // dcols [rows × l] = Wᵀ [rows × o] · dz [o × l]
                 gemm(
                     (rows, l, o),
-                    &mut acc.cols,
+                    &mut scratch.cols,
                     false,
                     t.w,
                     (1, rows),
-                    &acc.dz,
+                    &scratch.dz,
                     (l, 1),
                 );
-                col2im(&acc.cols, g, &mut dx[j * g.image()..][..g.image()]);
+                col2im(&scratch.cols, g, &mut dx[j * g.image()..][..g.image()]);
             }
         }
     }
 
+    /// dx (when `want_x`), dW and db. The images are cut into tasks of [`TASK_IMAGES`] that
+    /// rayon hands to whichever thread is free (a slower core does not hold the others up);
+    /// each task sums its own dW and db, and the task sums are added in task order, so the
+    /// bits do not depend on the number of threads or on which thread ran what.
     fn backward<T: WithDType>(
         &self,
         t: Inputs<'_, T>,
         n: usize,
         want_x: bool,
     ) -> (Option<Vec<T>>, Vec<T>, Vec<T>) {
-        let image = self.g.image();
-        let per = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-        let fresh = || Accumulator::new(self.o, self.g);
-        let (dx, accs) = if want_x {
-            let mut dx = vec![T::zero(); n * image];
-            let accs: Vec<_> = dx
-                .par_chunks_mut(per * image)
-                .enumerate()
-                .map(|(c, part)| {
-                    let mut acc = fresh();
-                    let range = c * per..(c * per + part.len() / image);
-                    self.backward_images(t, range, Some(part), &mut acc);
-                    acc
-                })
-                .collect();
-            (Some(dx), accs)
-        } else {
-            let accs: Vec<_> = (0..n.div_ceil(per))
-                .into_par_iter()
-                .map(|c| {
-                    let mut acc = fresh();
-                    self.backward_images(t, c * per..((c + 1) * per).min(n), None, &mut acc);
-                    acc
-                })
-                .collect();
-            (None, accs)
+        let (g, o) = (self.g, self.o);
+        let image = g.image();
+        let tasks = n.div_ceil(TASK_IMAGES);
+        let images = |task: usize| task * TASK_IMAGES..((task + 1) * TASK_IMAGES).min(n);
+        let scratch = || Scratch::new(o, g);
+        let run = |scratch: &mut Scratch<T>, task: usize, dx: Option<&mut [T]>| {
+            let mut part = Partial::new(o, g, t.want_w);
+            self.backward_images(t, images(task), dx, scratch, &mut part);
+            part
         };
-        let mut accs = accs.into_iter();
-        let first = accs.next().unwrap_or_else(fresh);
-        let (mut dw, mut db) = (first.dw, first.db);
-        for a in accs {
-            dw.iter_mut().zip(&a.dw).for_each(|(s, &v)| *s += v);
-            db.iter_mut().zip(&a.db).for_each(|(s, &v)| *s += v);
-        }
+        let (dx, parts): (_, Vec<Partial<T>>) = if want_x {
+            let mut dx = vec![T::zero(); n * image];
+            let parts = dx
+                .par_chunks_mut(TASK_IMAGES * image)
+                .enumerate()
+                .map_init(scratch, |s, (task, dx)| run(s, task, Some(dx)))
+                .collect();
+            (Some(dx), parts)
+        } else {
+            let parts = (0..tasks)
+                .into_par_iter()
+                .map_init(scratch, |s, task| run(s, task, None))
+                .collect();
+            (None, parts)
+        };
+        let (dw, db) = Partial::sum_in_order(parts, o, g);
         (dx, dw, db)
     }
 }
+
+/// Images per backward task (see [`ConvOp::backward`]).
+const TASK_IMAGES: usize = 4;
 
 /// What the backward pass reads.
 #[derive(Clone, Copy)]
@@ -203,22 +204,58 @@ struct Inputs<'a, T> {
     want_w: bool,
 }
 
-/// One thread's gradient sums and scratch buffers.
-struct Accumulator<T> {
-    dw: Vec<T>,
-    db: Vec<T>,
+/// One thread's scratch buffers: the masked output gradient of an image and its columns.
+struct Scratch<T> {
     dz: Vec<T>,
     cols: Vec<T>,
 }
 
-impl<T: WithDType> Accumulator<T> {
+impl<T: WithDType> Scratch<T> {
     fn new(o: usize, g: Window) -> Self {
-        Accumulator {
-            dw: vec![T::zero(); o * g.rows()],
-            db: vec![T::zero(); o],
+        Scratch {
             dz: vec![T::zero(); o * g.positions()],
             cols: vec![T::zero(); g.rows() * g.positions()],
         }
+    }
+}
+
+/// One task's dW and db sums.
+struct Partial<T> {
+    dw: Vec<T>,
+    db: Vec<T>,
+}
+
+impl<T: WithDType> Partial<T> {
+    fn new(o: usize, g: Window, want_w: bool) -> Self {
+        Partial {
+            dw: vec![T::zero(); if want_w { o * g.rows() } else { 0 }],
+            db: vec![T::zero(); o],
+        }
+    }
+
+    /// Σ of the parts' dW and db, added in the parts' order (element blocks in parallel).
+    fn sum_in_order(parts: Vec<Self>, o: usize, g: Window) -> (Vec<T>, Vec<T>) {
+        let mut parts = parts.into_iter();
+        let Some(first) = parts.next() else {
+            return (vec![T::zero(); o * g.rows()], vec![T::zero(); o]);
+        };
+        let rest: Vec<Self> = parts.collect();
+        let (mut dw, mut db) = (first.dw, first.db);
+        const BLOCK: usize = 1 << 14;
+        dw.par_chunks_mut(BLOCK).enumerate().for_each(|(b, sum)| {
+            for p in &rest {
+                for (s, &v) in sum.iter_mut().zip(&p.dw[b * BLOCK..]) {
+                    *s += v;
+                }
+            }
+        });
+        for p in &rest {
+            db.iter_mut().zip(&p.db).for_each(|(s, &v)| *s += v);
+        }
+        if dw.is_empty() {
+            dw = vec![T::zero(); o * g.rows()];
+        }
+        (dw, db)
     }
 }
 

@@ -35,6 +35,10 @@ impl Window {
     pub fn positions(&self) -> usize {
         self.oh() * self.ow()
     }
+    /// Stride 1 and an output the size of the input (2·pad = k − 1): each tap is a shift.
+    fn same_size(&self) -> bool {
+        self.stride == 1 && self.oh() == self.h && self.ow() == self.w
+    }
     /// Input elements of one image: c·h·w.
     pub fn image(&self) -> usize {
         self.c * self.h * self.w
@@ -61,11 +65,44 @@ pub fn im2col<T: WithDType>(x: &[T], g: Window, cols: &mut [T]) {
     let (oh, ow, l) = (g.oh(), g.ow(), g.positions());
     debug_assert_eq!(x.len(), g.image());
     debug_assert_eq!(cols.len(), g.rows() * l);
+    let same = g.same_size();
     for (row, dst) in cols.chunks_exact_mut(l).enumerate() {
         let c = row / (g.k * g.k);
         let (ki, kj) = ((row / g.k) % g.k, row % g.k);
         let plane = &x[c * g.h * g.w..][..g.h * g.w];
         let (ys, xs) = (g.valid(ki, g.h, oh), g.valid(kj, g.w, ow));
+        if same {
+            // Stride 1 and an output as large as the input: the tap is the plane shifted by
+            // (ki − pad, kj − pad), so the valid output rows are one contiguous copy; then the
+            // columns that fell off the left or right edge (wrapped into the next row) and the
+            // rows outside `ys` are set to zero.
+            dst[..ys.start * ow].fill(T::zero());
+            dst[ys.end * ow..].fill(T::zero());
+            if ys.is_empty() {
+                continue;
+            }
+            let span = ys.start * ow..ys.end * ow;
+            // Where the span starts in the plane; the first (last) row may begin (end) up to
+            // `pad` elements outside it: those are edge columns, zeroed below.
+            let from = ((ys.start + ki) * g.w + kj) as isize - (g.pad * (g.w + 1)) as isize;
+            let lo = (-from).max(0) as usize;
+            let hi = (from + span.len() as isize - plane.len() as isize).max(0) as usize;
+            if lo + hi < span.len() {
+                let src =
+                    (from + lo as isize) as usize..(from + (span.len() - hi) as isize) as usize;
+                dst[span.start + lo..span.end - hi].copy_from_slice(&plane[src]);
+            } else {
+                // A kernel wider than the image: nothing of this tap lands inside the span.
+                dst[span.clone()].fill(T::zero());
+            }
+            if xs.start > 0 || xs.end < ow {
+                for d in dst[span].chunks_exact_mut(ow) {
+                    d[..xs.start].fill(T::zero());
+                    d[xs.end..].fill(T::zero());
+                }
+            }
+            continue;
+        }
         for (oy, d) in dst.chunks_exact_mut(ow).enumerate() {
             if !ys.contains(&oy) {
                 d.fill(T::zero());
@@ -100,11 +137,23 @@ pub fn col2im<T: WithDType>(cols: &[T], g: Window, x: &mut [T]) {
         let (ki, kj) = ((row / g.k) % g.k, row % g.k);
         let plane = &mut x[c * g.h * g.w..][..g.h * g.w];
         let (ys, xs) = (g.valid(ki, g.h, oh), g.valid(kj, g.w, ow));
+        if xs.is_empty() {
+            continue;
+        }
         for oy in ys {
             let dst = &mut plane[(oy * g.stride + ki - g.pad) * g.w..][..g.w];
             let s = &src[oy * ow..][..ow];
-            for ox in xs.clone() {
-                dst[ox * g.stride + kj - g.pad] += s[ox];
+            if g.stride == 1 {
+                // A plain slice loop: it vectorises (the strided loop below does not).
+                let from = xs.start + kj - g.pad;
+                let d = &mut dst[from..from + xs.len()];
+                for (d, &v) in d.iter_mut().zip(&s[xs.clone()]) {
+                    *d += v;
+                }
+            } else {
+                for ox in xs.clone() {
+                    dst[ox * g.stride + kj - g.pad] += s[ox];
+                }
             }
         }
     }
@@ -140,8 +189,15 @@ mod tests {
 
     fn windows() -> Vec<Window> {
         let mut out = vec![];
-        for (h, w) in [(9, 9), (8, 7), (5, 6), (3, 3)] {
-            for (k, stride, pad) in [(3, 1, 1), (5, 2, 2), (3, 2, 0), (1, 1, 0), (3, 3, 2)] {
+        for (h, w) in [(9, 9), (8, 7), (5, 6), (3, 3), (2, 3), (1, 1)] {
+            for (k, stride, pad) in [
+                (3, 1, 1),
+                (5, 1, 2),
+                (5, 2, 2),
+                (3, 2, 0),
+                (1, 1, 0),
+                (3, 3, 2),
+            ] {
                 if h + 2 * pad >= k && w + 2 * pad >= k {
                     out.push(Window {
                         c: 2,

@@ -43,6 +43,7 @@ pub fn set_default_seed(seed: u64) {
 /// An engine with every xmodal namespace registered; imports resolve against `base` (the folder
 /// of the running script) after the embedded `xmodal/…` library.
 pub fn engine(base: Option<PathBuf>) -> Engine {
+    crate::alloc::keep_freed_memory();
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     engine.set_max_call_levels(256);
