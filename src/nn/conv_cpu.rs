@@ -479,6 +479,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn gradients_have_the_same_bits_on_any_number_of_threads() {
+        // 11 images: three backward tasks, the last one short.
+        let grads = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let f32 = |t: Tensor| t.to_dtype(DType::F32).unwrap();
+                let x = Var::from_tensor(&f32(rand(&[11, 5, 8, 8], 5))).unwrap();
+                let w = Var::from_tensor(&f32(rand(&[6, 5, 3, 3], 6))).unwrap();
+                let b = Var::from_tensor(&f32(rand(&[6], 7))).unwrap();
+                let y = conv2d_relu(&x, &w, Some(&b), 1, 1).unwrap();
+                let r = f32(rand(y.dims(), 8));
+                let g = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+                [&x, &w, &b].map(|v| {
+                    let t = g.get(v).unwrap().flatten_all().unwrap();
+                    t.to_vec1::<f32>()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .collect::<Vec<_>>()
+                })
+            })
+        };
+        let one = grads(1);
+        assert_eq!(one, grads(2));
+        assert_eq!(one, grads(3));
+    }
+
     /// Central differences of `f` at `x`, one element at a time.
     fn finite_differences(x: &Tensor, f: impl Fn(&Tensor) -> f64) -> Vec<f64> {
         let base = x.flatten_all().unwrap().to_vec1::<f64>().unwrap();
