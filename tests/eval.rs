@@ -347,6 +347,30 @@ fn transfer_recovers_a_planted_linear_rule() {
 }
 
 #[test]
+fn transfer_chance_and_majority_by_hand() {
+    // Fit on "a" (labels 0 0 0 1: frequencies ¾, ¼), test on "b" (labels 0 1 1 1).
+    // Chance = ¾·¼ + ¼·¾ = 0.375; always answering class 0 scores ¼.
+    let x = Tensor::from_vec(
+        vec![0f32, 1., 2., 3., 4., 5., 6., 7.],
+        (8, 1),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let mods = ["a", "a", "a", "a", "b", "b", "b", "b"].map(String::from).to_vec();
+    let f = FeatureSet::new(x, vec![0, 0, 0, 1, 0, 1, 1, 1], mods).unwrap();
+    let opts = TransferOpts {
+        train: vec!["a".into()],
+        test: vec!["b".into()],
+        holdout: 0.0,
+        iters: 10,
+        ..Default::default()
+    };
+    let t = eval::transfer(&f, &opts).unwrap();
+    assert!((t.chance[0][0] - 0.375).abs() < 1e-12, "{t}");
+    assert!((t.majority[0][0] - 0.25).abs() < 1e-12, "{t}");
+}
+
+#[test]
 fn rhai_bindings_evaluate_and_reject_unknown_options() {
     let mut s = xmodal::script::session::Session::new(None);
     let dir = std::env::temp_dir().join(format!("xmodal-eval-{}", std::process::id()));

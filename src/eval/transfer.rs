@@ -10,8 +10,9 @@
 //! matrix products on the features' device; no randomness, so a fit is deterministic.
 //!
 //! Accuracy on the training modality itself is measured on a held-out part of its rows (seeded),
-//! which the classifier never sees. Chance is the accuracy of always answering the most frequent
-//! training class.
+//! which the classifier never sees. Chance is the expected accuracy of guessing at random with
+//! the training class frequencies, Σ_c p_fit(c)·p_test(c) (1/C for balanced classes); the
+//! accuracy of always answering the most frequent training class is reported as `majority`.
 
 use super::features::{select_rows, FeatureSet};
 use crate::error::{Context, Error, Result};
@@ -186,8 +187,11 @@ pub struct TransferTable {
     pub test: Vec<String>,
     /// accuracy[i][j]: fit on train[i], tested on test[j] (held-out rows when they coincide).
     pub accuracy: Vec<Vec<f64>>,
-    /// Majority-class accuracy for the same cells.
+    /// Chance for the same cells: the expected accuracy of guessing with the training class
+    /// frequencies, Σ_c p_fit(c)·p_test(c).
     pub chance: Vec<Vec<f64>>,
+    /// Accuracy of always answering the most frequent training class, same cells.
+    pub majority: Vec<Vec<f64>>,
     /// Final objective of each fit.
     pub loss: Vec<f64>,
 }
@@ -226,6 +230,7 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
         test: test.clone(),
         accuracy: vec![],
         chance: vec![],
+        majority: vec![],
         loss: vec![],
     };
     for tr in &opts.train {
@@ -257,7 +262,8 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
         let majority = (0..classes)
             .max_by_key(|&c| (counts[c], std::cmp::Reverse(c)))
             .unwrap_or(0);
-        let (mut acc, mut chance) = (vec![], vec![]);
+        let fit_freq: Vec<f64> = counts.iter().map(|&c| c as f64 / y.len() as f64).collect();
+        let (mut acc, mut chance, mut major) = (vec![], vec![], vec![]);
         for te in &test {
             rows = if te == tr {
                 held.clone()
@@ -267,14 +273,18 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
             if rows.is_empty() {
                 acc.push(f64::NAN);
                 chance.push(f64::NAN);
+                major.push(f64::NAN);
                 continue;
             }
             let truth: Vec<usize> = rows.iter().map(|&i| f.labels[i]).collect();
             acc.push(accuracy(&model.predict(&select_rows(&x, &rows)?)?, &truth));
-            chance.push(accuracy(&vec![majority; truth.len()], &truth));
+            let hit_by_guess: f64 = truth.iter().map(|&c| fit_freq[c]).sum();
+            chance.push(hit_by_guess / truth.len() as f64);
+            major.push(accuracy(&vec![majority; truth.len()], &truth));
         }
         table.accuracy.push(acc);
         table.chance.push(chance);
+        table.majority.push(major);
         table.loss.push(model.loss);
     }
     Ok(table)

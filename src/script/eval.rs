@@ -515,10 +515,18 @@ pub mod eval_api {
         matrix(&t.accuracy)
     }
 
-    /// Majority-class accuracies, same layout as `accuracy`.
+    /// Chance accuracies, same layout as `accuracy`: the expected accuracy of guessing with the
+    /// training class frequencies, Σ_c p_fit(c)·p_test(c) (1/C for balanced classes).
     #[rhai_fn(global, pure, name = "chance", get = "chance")]
     pub fn transfer_chance(t: &mut TransferTable) -> Array {
         matrix(&t.chance)
+    }
+
+    /// Accuracies of always answering the most frequent training class, same layout as
+    /// `accuracy` (a baseline that can fall below chance when the test classes differ).
+    #[rhai_fn(global, pure, name = "majority", get = "majority")]
+    pub fn transfer_majority(t: &mut TransferTable) -> Array {
+        matrix(&t.majority)
     }
 
     /// The train × test matrix in percent, chance in brackets.
