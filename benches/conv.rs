@@ -6,10 +6,8 @@ use candle_core::{DType, Device, Tensor, Var};
 use std::time::Instant;
 use xmodal::nn::conv_cpu;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
+mod common;
+use common::median;
 
 fn time(f: &mut dyn FnMut()) -> f64 {
     f();

@@ -8,10 +8,8 @@ use std::time::Instant;
 use xmodal::data::folder::{load_folder, write_folder, LoadOptions};
 use xmodal::data::{synthplaces, Dataset, SynthOptions};
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
+mod common;
+use common::{median, python};
 
 fn time<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
     median(
@@ -135,16 +133,6 @@ print(f"peer sentence-transformers (torch {torch.__version__}, {torch.get_num_th
         Err(e) => println!("MiniLM peer skipped: {e}"),
     }
     let _ = std::fs::remove_file(&list);
-}
-
-fn python() -> String {
-    std::env::var("XMODAL_PYTHON").unwrap_or_else(|_| {
-        if std::path::Path::new("/work/pyvenv/bin/python").exists() {
-            "/work/pyvenv/bin/python".into()
-        } else {
-            "python3".into()
-        }
-    })
 }
 
 fn main() {

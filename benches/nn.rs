@@ -8,16 +8,13 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Optimizer, SGD};
-use std::process::Command;
 use std::time::Instant;
 use xmodal::nn::{CrossModalNet, EncoderSpec, NetConfig, PixelArch};
 use xmodal::objectives::{cross_entropy, Gmm, GmmOpts};
 use xmodal::tensor::create::randn;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
+mod common;
+use common::{median, peer};
 
 fn timed(iters: usize, mut step: impl FnMut()) -> f64 {
     for _ in 0..3 {
@@ -32,37 +29,6 @@ fn timed(iters: usize, mut step: impl FnMut()) -> f64 {
             })
             .collect(),
     )
-}
-
-fn python() -> String {
-    std::env::var("XMODAL_PYTHON").unwrap_or_else(|_| {
-        if std::path::Path::new("/work/pyvenv/bin/python").exists() {
-            "/work/pyvenv/bin/python".into()
-        } else {
-            "python3".into()
-        }
-    })
-}
-
-/// Run a peer script and return its `key value` lines.
-fn peer(script: &str, args: &[&str]) -> Result<Vec<(String, f64)>, String> {
-    let path = format!("{}/benches/peers/{script}", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(python())
-        .arg(&path)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", python()))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(err.lines().last().unwrap_or("failed").to_string());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut it = l.split_whitespace();
-            Some((it.next()?.to_string(), it.next()?.parse().ok()?))
-        })
-        .collect())
 }
 
 fn main() {

@@ -11,6 +11,9 @@ use std::io::Write;
 use std::time::Instant;
 use xmodal::eval::{self, FeatureSet, Queries, RetrievalOpts};
 
+mod common;
+use common::python;
+
 const MODS: usize = 5;
 const PER_MOD: usize = 2050;
 const CLASSES: usize = 205;
@@ -41,16 +44,6 @@ fn data(dim: usize) -> (Vec<f32>, Vec<u32>, Vec<u32>) {
         }
     }
     (x, labels, mods)
-}
-
-fn python() -> String {
-    std::env::var("XMODAL_PYTHON").unwrap_or_else(|_| {
-        if std::path::Path::new("/work/pyvenv/bin/python").exists() {
-            "/work/pyvenv/bin/python".into()
-        } else {
-            "python3".into()
-        }
-    })
 }
 
 fn write(path: &std::path::Path, bytes: &[u8]) {

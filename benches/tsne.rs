@@ -15,6 +15,9 @@ use std::process::Command;
 use std::time::Instant;
 use xmodal::viz::tsne::{affinity, knn, tsne, Method, TsneConfig};
 
+mod common;
+use common::python;
+
 fn mixture(n: usize, d: usize, seed: u64) -> Vec<f32> {
     let mut r = xmodal::tensor::create::rng(seed);
     let centre = Normal::new(0.0f32, 2.0).unwrap();
@@ -28,16 +31,6 @@ fn mixture(n: usize, d: usize, seed: u64) -> Vec<f32> {
                 .collect::<Vec<_>>()
         })
         .collect()
-}
-
-fn python() -> String {
-    std::env::var("XMODAL_PYTHON").unwrap_or_else(|_| {
-        if std::path::Path::new("/work/pyvenv/bin/python").exists() {
-            "/work/pyvenv/bin/python".into()
-        } else {
-            "python3".into()
-        }
-    })
 }
 
 /// (KL under P, 10-NN preservation) of an n×2 embedding.

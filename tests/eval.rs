@@ -350,13 +350,10 @@ fn transfer_recovers_a_planted_linear_rule() {
 fn transfer_chance_and_majority_by_hand() {
     // Fit on "a" (labels 0 0 0 1: frequencies ¾, ¼), test on "b" (labels 0 1 1 1).
     // Chance = ¾·¼ + ¼·¾ = 0.375; always answering class 0 scores ¼.
-    let x = Tensor::from_vec(
-        vec![0f32, 1., 2., 3., 4., 5., 6., 7.],
-        (8, 1),
-        &Device::Cpu,
-    )
-    .unwrap();
-    let mods = ["a", "a", "a", "a", "b", "b", "b", "b"].map(String::from).to_vec();
+    let x = Tensor::from_vec(vec![0f32, 1., 2., 3., 4., 5., 6., 7.], (8, 1), &Device::Cpu).unwrap();
+    let mods = ["a", "a", "a", "a", "b", "b", "b", "b"]
+        .map(String::from)
+        .to_vec();
     let f = FeatureSet::new(x, vec![0, 0, 0, 1, 0, 1, 1, 1], mods).unwrap();
     let opts = TransferOpts {
         train: vec!["a".into()],
