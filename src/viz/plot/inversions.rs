@@ -2,6 +2,7 @@
 //! of words, spectrogram) and beside it what the inverter draws from its features, as an image
 //! of the modality it was trained on — with the input's category under each pair.
 
+use super::grid::{size_for, tile_side, MARGIN};
 use super::tiles::{self, Tile};
 use super::Chart;
 use crate::error::{Error, Result};
@@ -27,7 +28,6 @@ pub struct Inversions {
     pub note: String,
 }
 
-const MARGIN: f64 = 16.0;
 const LEFT: f64 = 1.5;
 const PAIR_GAP: f64 = 0.04;
 const GAP: f64 = 0.25;
@@ -40,22 +40,6 @@ const NOTE: f64 = 0.45;
 /// The label column: `LEFT` tiles, but room for about 12 characters of its font at least.
 fn left_px(t: f64) -> f64 {
     (LEFT * t).max(8.0 * (t * 0.17).max(12.0))
-}
-
-/// The largest tile side (≥ 8 px) at which a layout `left_px(t) + ew·t` wide and `eh·t` high
-/// fits in `size` within the margins.
-pub fn tile_side(size: (f64, f64), ew: f64, eh: f64, left_px: fn(f64) -> f64) -> f64 {
-    let (w, h) = (size.0 - 2.0 * MARGIN, size.1 - 2.0 * MARGIN);
-    let mut t = (h / eh).max(1.0);
-    // left_px grows with t, so shrinking t until the width fits converges in a few steps.
-    for _ in 0..50 {
-        let fit = (w - left_px(t)) / ew;
-        if fit >= t {
-            break;
-        }
-        t = fit.max(t * 0.9).min(t - 0.5);
-    }
-    t.floor().max(8.0)
 }
 
 impl Inversions {
@@ -74,11 +58,7 @@ impl Inversions {
 
     /// A size that gives tiles of `tile` pixels.
     pub fn size_for(&self, tile: u32) -> (u32, u32) {
-        let (w, h) = self.extent();
-        (
-            (left_px(tile as f64) + w * tile as f64 + 2.0 * MARGIN).ceil() as u32,
-            (h * tile as f64 + 2.0 * MARGIN).ceil() as u32,
-        )
+        size_for(self.extent(), left_px, tile)
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod bar;
 pub mod curves;
+pub mod grid;
 pub mod heatmap;
 pub mod hist;
 pub mod inversions;

@@ -4,6 +4,7 @@
 //! tick, the others a vermillion frame and a cross (shape as well as colour, for colour-blind
 //! readers). Texts are cards of words, sounds spectrograms ([`super::tiles`]).
 
+use super::grid::{no_labels, size_for, tile_side, MARGIN};
 use super::tiles::{self, Tile, RIGHT, WRONG};
 use super::{drawing, Chart};
 use crate::error::{Error, Result};
@@ -40,7 +41,6 @@ pub struct Retrievals {
 }
 
 // Layout in units of the tile side T.
-const MARGIN: f64 = 16.0;
 const GROUP_GAP: f64 = 0.35;
 const TILE_GAP: f64 = 0.07;
 const HEAD: f64 = 0.24;
@@ -71,11 +71,7 @@ impl Retrievals {
 
     /// A size that gives tiles of `tile` pixels.
     pub fn size_for(&self, tile: u32) -> (u32, u32) {
-        let (w, h) = self.extent();
-        (
-            (w * tile as f64 + 2.0 * MARGIN).ceil() as u32,
-            (h * tile as f64 + 2.0 * MARGIN).ceil() as u32,
-        )
+        size_for(self.extent(), no_labels, tile)
     }
 }
 
@@ -124,10 +120,7 @@ impl Chart for Retrievals {
         }
         let (pw, ph) = root.dim_in_pixel();
         let (ew, eh) = self.extent();
-        let t = ((pw as f64 - 2.0 * MARGIN) / ew)
-            .min((ph as f64 - 2.0 * MARGIN) / eh)
-            .floor()
-            .max(8.0);
+        let t = tile_side((pw as f64, ph as f64), ew, eh, no_labels);
         let ti = t as u32;
         let px = |u: f64| (u * t).round() as i32;
         let label_px = (t * 0.16).max(12.0);

@@ -4,6 +4,7 @@
 //! card. Under every tile its category, in bluish green when it is the unit's category; at the
 //! left the unit, its category and its alignment score.
 
+use super::grid::{size_for, tile_side, MARGIN};
 use super::tiles::{self, Tile, RIGHT};
 use super::{drawing, Chart};
 use crate::error::{Error, Result};
@@ -43,7 +44,6 @@ pub struct UnitsChart {
     pub note: String,
 }
 
-const MARGIN: f64 = 16.0;
 const LEFT: f64 = 1.9;
 const GROUP_GAP: f64 = 0.3;
 const TILE_GAP: f64 = 0.06;
@@ -145,11 +145,7 @@ impl UnitsChart {
 
     /// A size that gives tiles of `tile` pixels.
     pub fn size_for(&self, tile: u32) -> (u32, u32) {
-        let (w, h) = self.extent();
-        (
-            (left_px(tile as f64) + w * tile as f64 + 2.0 * MARGIN).ceil() as u32,
-            (h * tile as f64 + 2.0 * MARGIN).ceil() as u32,
-        )
+        size_for(self.extent(), left_px, tile)
     }
 }
 
@@ -165,7 +161,7 @@ impl Chart for UnitsChart {
         }
         let (pw, ph) = root.dim_in_pixel();
         let (ew, eh) = self.extent();
-        let t = super::inversions::tile_side((pw as f64, ph as f64), ew, eh, left_px);
+        let t = tile_side((pw as f64, ph as f64), ew, eh, left_px);
         let left = left_px(t);
         let ti = t as u32;
         let px = |u: f64| (u * t).round() as i32;
