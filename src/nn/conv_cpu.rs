@@ -20,6 +20,8 @@
 
 use super::cpu_slice::{contiguous, on_cpu};
 use super::im2col::{col2im, im2col, Window};
+use super::pool_cpu::Pool;
+use std::sync::OnceLock;
 
 const OP: &str = "conv2d (CPU op)";
 use candle_core::backend::BackendStorage;
@@ -67,35 +69,110 @@ fn gemm<T: WithDType>(
     }
 }
 
-/// The op: window geometry, output channels, and whether a ReLU follows.
+/// The op: window geometry, output channels, whether a ReLU follows, and an optional max
+/// pooling after it. With pooling, the forward keeps each output's window offset of its
+/// maximum (one byte per pooled value, like PyTorch's saved indices) for the backward.
 struct ConvOp {
     g: Window,
     o: usize,
     relu: bool,
+    pool: Option<Pool>,
+    argmax: OnceLock<Vec<u8>>,
 }
 
 impl ConvOp {
+    /// Output values per image plane: oh·ow, or the pooled size.
+    fn out_plane(&self) -> usize {
+        match self.pool {
+            Some(p) => p.oh() * p.ow(),
+            None => self.g.positions(),
+        }
+    }
+
+    /// y_i = W · cols + b (then max(·, 0)) for one image, into `yi` [o × l].
+    fn image_forward<T: WithDType>(&self, x: &[T], w: &[T], b: &[T], cols: &mut [T], yi: &mut [T]) {
+        let (g, o) = (self.g, self.o);
+        let (rows, l) = (g.rows(), g.positions());
+        im2col(x, g, cols);
+        gemm((o, l, rows), yi, false, w, (rows, 1), cols, (l, 1));
+        for (row, &bias) in yi.chunks_exact_mut(l).zip(b) {
+            for v in row {
+                *v += bias;
+                // `v < 0` is false for NaN, so a NaN still reaches the loss.
+                if self.relu && *v < T::zero() {
+                    *v = T::zero();
+                }
+            }
+        }
+    }
+
     fn forward<T: WithDType>(&self, x: &[T], w: &[T], b: &[T], n: usize) -> Vec<T> {
         let (g, o) = (self.g, self.o);
         let (rows, l) = (g.rows(), g.positions());
-        let mut y = vec![T::zero(); n * o * l];
-        y.par_chunks_mut(o * l).enumerate().for_each_init(
-            || vec![T::zero(); rows * l],
-            |cols, (i, yi)| {
-                im2col(&x[i * g.image()..][..g.image()], g, cols);
-                gemm((o, l, rows), yi, false, w, (rows, 1), cols, (l, 1));
-                for (row, &bias) in yi.chunks_exact_mut(l).zip(b) {
-                    for v in row {
-                        *v += bias;
-                        // `v < 0` is false for NaN, so a NaN still reaches the loss.
-                        if self.relu && *v < T::zero() {
-                            *v = T::zero();
-                        }
+        let image = |i: usize| &x[i * g.image()..][..g.image()];
+        let Some(pool) = self.pool else {
+            let mut y = vec![T::zero(); n * o * l];
+            y.par_chunks_mut(o * l).enumerate().for_each_init(
+                || vec![T::zero(); rows * l],
+                |cols, (i, yi)| self.image_forward(image(i), w, b, cols, yi),
+            );
+            return y;
+        };
+        // Pool each image's output while it is in the cache; keep the argmax offsets.
+        let m = self.out_plane();
+        let mut y = vec![T::zero(); n * o * m];
+        let mut arg = vec![0u8; n * o * m];
+        y.par_chunks_mut(o * m)
+            .zip(arg.par_chunks_mut(o * m))
+            .enumerate()
+            .for_each_init(
+                || (vec![T::zero(); rows * l], vec![T::zero(); o * l]),
+                |(cols, full), (i, (yi, ai))| {
+                    self.image_forward(image(i), w, b, cols, full);
+                    let planes = full.chunks_exact(l);
+                    for ((plane, out), a) in planes
+                        .zip(yi.chunks_exact_mut(m))
+                        .zip(ai.chunks_exact_mut(m))
+                    {
+                        pool.plane_with_argmax(plane, out, a);
                     }
-                }
-            },
-        );
+                },
+            );
+        // A fresh op per call: the first forward is the only one.
+        let _ = self.argmax.set(arg);
         y
+    }
+
+    /// dz = ∂loss/∂(W·x + b) of image `i` into `dz` [o × l]: the ReLU mask applied to dy, or,
+    /// with pooling, each pooled gradient sent to its window's maximum (where the ReLU let it
+    /// through: a pooled value > 0).
+    fn pre_activation_gradient<T: WithDType>(&self, t: &Inputs<'_, T>, i: usize, dz: &mut [T]) {
+        let m = self.out_plane();
+        let (yi, dyi) = (
+            &t.y[i * self.o * m..][..self.o * m],
+            &t.dy[i * self.o * m..][..self.o * m],
+        );
+        let Some(pool) = self.pool else {
+            for ((z, &y), &d) in dz.iter_mut().zip(yi).zip(dyi) {
+                *z = if !self.relu || y > T::zero() {
+                    d
+                } else {
+                    T::zero()
+                };
+            }
+            return;
+        };
+        let l = self.g.positions();
+        let ai = &t.argmax[i * self.o * m..][..self.o * m];
+        dz.fill(T::zero());
+        for (c, plane) in dz.chunks_exact_mut(l).enumerate() {
+            let (y, d, a) = (&yi[c * m..][..m], &dyi[c * m..][..m], &ai[c * m..][..m]);
+            for p in 0..m {
+                if !self.relu || y[p] > T::zero() {
+                    plane[pool.source(p, a[p])] += d[p];
+                }
+            }
+        }
     }
 
     /// Gradients of x (when `dx` is `Some`), W and b for images `range`: dW and db are added
@@ -111,14 +188,7 @@ impl ConvOp {
         let (g, o) = (self.g, self.o);
         let (rows, l) = (g.rows(), g.positions());
         for (j, i) in range.enumerate() {
-            let (yi, dyi) = (&t.y[i * o * l..][..o * l], &t.dy[i * o * l..][..o * l]);
-            for ((z, &y), &d) in scratch.dz.iter_mut().zip(yi).zip(dyi) {
-                *z = if !self.relu || y > T::zero() {
-                    d
-                } else {
-                    T::zero()
-                };
-            }
+            self.pre_activation_gradient(&t, i, &mut scratch.dz);
             for (db, row) in part.db.iter_mut().zip(scratch.dz.chunks_exact(l)) {
                 *db += row.iter().fold(T::zero(), |s, &v| s + v);
             }
@@ -194,13 +264,15 @@ impl ConvOp {
 /// Images per backward task (see [`ConvOp::backward`]).
 const TASK_IMAGES: usize = 4;
 
-/// What the backward pass reads.
+/// What the backward pass reads (`y`, `dy`: the op's output and its gradient, pooled when the
+/// op pools; `argmax`: the pooled maxima's window offsets, empty otherwise).
 #[derive(Clone, Copy)]
 struct Inputs<'a, T> {
     x: &'a [T],
     w: &'a [T],
     y: &'a [T],
     dy: &'a [T],
+    argmax: &'a [u8],
     want_w: bool,
 }
 
@@ -278,7 +350,10 @@ impl CustomOp3 for ConvOp {
         bl: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let n = xl.dims()[0];
-        let shape = Shape::from((n, self.o, self.g.oh(), self.g.ow()));
+        let shape = match self.pool {
+            Some(p) => Shape::from((n, self.o, p.oh(), p.ow())),
+            None => Shape::from((n, self.o, self.g.oh(), self.g.ow())),
+        };
         let out = match (x, w, b) {
             (CpuStorage::F32(_), CpuStorage::F32(_), CpuStorage::F32(_)) => CpuStorage::F32(
                 self.forward::<f32>(
@@ -319,6 +394,11 @@ impl CustomOp3 for ConvOp {
             return Ok((None, None, None));
         }
         let n = x.dim(0)?;
+        let argmax: &[u8] = match (self.pool, self.argmax.get()) {
+            (None, _) => &[],
+            (Some(_), Some(a)) => a,
+            (Some(_), None) => candle_core::bail!("{OP}: backward before forward"),
+        };
         let dy = dy.contiguous()?;
         let (xs, xl) = x.storage_and_layout();
         let (ws, wl) = w.storage_and_layout();
@@ -331,6 +411,7 @@ impl CustomOp3 for ConvOp {
                     w: on_cpu(&ws, wl, OP, "the weight")?,
                     y: on_cpu(&ys, yl, OP, "the output")?,
                     dy: on_cpu(&ds, dl, OP, "the output gradient")?,
+                    argmax,
                     want_w,
                 };
                 let (dx, dw, db) = self.backward(inputs, n, want_x);
@@ -359,6 +440,7 @@ fn apply(
     stride: usize,
     pad: usize,
     relu: bool,
+    pool: Option<(usize, usize)>,
 ) -> Result<Tensor> {
     let (_, c, h, w) = x.dims4()?;
     let (o, wc, k, k2) = weight.dims4()?;
@@ -387,8 +469,31 @@ fn apply(
         stride,
         pad,
     };
-    x.contiguous()?
-        .apply_op3(&weight.contiguous()?, &bias, ConvOp { g, o, relu })
+    let pool = match pool {
+        None => None,
+        Some((pk, ps)) => {
+            let (oh, ow) = (g.oh(), g.ow());
+            if pk == 0 || ps == 0 || oh < pk || ow < pk || pk * pk > 256 {
+                candle_core::bail!(
+                    "conv2d + max_pool2d: a {pk}×{pk} pool (stride {ps}) does not fit the {oh}×{ow} convolution output (kernels up to 16×16)"
+                );
+            }
+            Some(Pool {
+                h: oh,
+                w: ow,
+                k: pk,
+                s: ps,
+            })
+        }
+    };
+    let op = ConvOp {
+        g,
+        o,
+        relu,
+        pool,
+        argmax: OnceLock::new(),
+    };
+    x.contiguous()?.apply_op3(&weight.contiguous()?, &bias, op)
 }
 
 /// `x [n, c, h, w]` ⋆ `weight [o, c, k, k]` + `bias [o]` with stride and zero padding; CPU,
@@ -400,7 +505,7 @@ pub fn conv2d(
     stride: usize,
     pad: usize,
 ) -> Result<Tensor> {
-    apply(x, weight, bias, stride, pad, false)
+    apply(x, weight, bias, stride, pad, false, None)
 }
 
 /// `max(conv2d(x, weight, bias), 0)` in one pass (see [`conv2d`]).
@@ -411,7 +516,21 @@ pub fn conv2d_relu(
     stride: usize,
     pad: usize,
 ) -> Result<Tensor> {
-    apply(x, weight, bias, stride, pad, true)
+    apply(x, weight, bias, stride, pad, true, None)
+}
+
+/// `max_pool2d(max(conv2d(x, weight, bias), 0), pool_k, pool_s)` in one op: each image's
+/// convolution output is pooled while it is in the cache and never stored whole; the backward
+/// sends each pooled gradient to its window's first maximum (the same convention as
+/// `pool_cpu`). Same results as the three ops in turn.
+pub fn conv2d_relu_pool(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    (stride, pad): (usize, usize),
+    (pool_k, pool_s): (usize, usize),
+) -> Result<Tensor> {
+    apply(x, weight, bias, stride, pad, true, Some((pool_k, pool_s)))
 }
 
 #[cfg(test)]
@@ -475,6 +594,39 @@ mod tests {
                     let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
                     assert!(d < 1e-9, "gradient {case}: {d}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn fused_pooling_matches_conv_relu_then_pool() {
+        // (h, conv k, stride, pad, pool k, pool s): 2/2 as scene-net-s, 3/2 overlapping as
+        // AlexNet, and a pool that leaves a remainder.
+        for (h, k, stride, pad, pk, ps) in [
+            (8, 3, 1, 1, 2, 2),
+            (9, 3, 1, 1, 3, 2),
+            (11, 5, 2, 2, 2, 2),
+            (7, 3, 1, 0, 2, 2),
+        ] {
+            let x = Var::from_tensor(&rand(&[5, 3, h, h], 11)).unwrap();
+            let w = Var::from_tensor(&rand(&[4, 3, k, k], 12)).unwrap();
+            let b = Var::from_tensor(&rand(&[4], 13)).unwrap();
+            let fused = conv2d_relu_pool(&x, &w, Some(&b), (stride, pad), (pk, ps)).unwrap();
+            let apart = super::super::pool_cpu::max_pool2d(
+                &conv2d_relu(&x, &w, Some(&b), stride, pad).unwrap(),
+                pk,
+                ps,
+            )
+            .unwrap();
+            let case = format!("h={h} k={k} s={stride} p={pad} pool {pk}/{ps}");
+            assert_eq!(fused.dims(), apart.dims(), "{case}");
+            assert_eq!(max_diff(&fused, &apart), 0.0, "forward {case}");
+            let r = rand(fused.dims(), 14);
+            let g1 = (&fused * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (&apart * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            for (v, name) in [(&x, "x"), (&w, "w"), (&b, "b")] {
+                let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
+                assert!(d < 1e-12, "gradient of {name}, {case}: {d}");
             }
         }
     }

@@ -44,45 +44,69 @@ impl Conv2d {
     }
 }
 
-/// One convolution (+ bias, + ReLU when `relu`): on the CPU as one fused op with its own
-/// backward (`conv_cpu`: faster than candle's, and right for every size), elsewhere through
-/// candle's `conv2d`.
+/// What follows a convolution inside the same call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum After {
+    Nothing,
+    Relu,
+    /// ReLU, then max pooling (kernel, stride).
+    ReluPool(usize, usize),
+}
+
+/// One convolution (+ bias, + what follows): on the CPU as one fused op with its own backward
+/// (`conv_cpu`: faster than candle's, and right for every size), elsewhere through candle's
+/// `conv2d`, `relu` and `pool::max_pool2d`.
 fn conv(
     x: &Tensor,
     w: &Tensor,
     b: &Tensor,
     padding: usize,
     stride: usize,
-    relu: bool,
+    after: After,
 ) -> candle_core::Result<Tensor> {
+    use super::conv_cpu;
     let float = matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64);
     if x.device().is_cpu() && float && x.dtype() == w.dtype() && w.dtype() == b.dtype() {
-        if relu {
-            super::conv_cpu::conv2d_relu(x, w, Some(b), stride, padding)
-        } else {
-            super::conv_cpu::conv2d(x, w, Some(b), stride, padding)
-        }
-    } else {
-        let y = x
-            .conv2d(w, padding, stride, 1, 1)?
-            .broadcast_add(&b.reshape((1, (), 1, 1))?)?;
-        if relu {
-            y.relu()
-        } else {
-            Ok(y)
-        }
+        return match after {
+            After::Nothing => conv_cpu::conv2d(x, w, Some(b), stride, padding),
+            After::Relu => conv_cpu::conv2d_relu(x, w, Some(b), stride, padding),
+            After::ReluPool(k, s) => {
+                conv_cpu::conv2d_relu_pool(x, w, Some(b), (stride, padding), (k, s))
+            }
+        };
+    }
+    let y = x
+        .conv2d(w, padding, stride, 1, 1)?
+        .broadcast_add(&b.reshape((1, (), 1, 1))?)?;
+    match after {
+        After::Nothing => Ok(y),
+        After::Relu => y.relu(),
+        After::ReluPool(k, s) => super::pool::max_pool2d(&y.relu()?, k, s),
     }
 }
 
 impl Conv2d {
     /// `relu(self.forward(x))`, fused on the CPU.
     pub fn forward_relu(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        self.run(x, true)
+        self.run(x, After::Relu)
     }
 
-    fn run(&self, x: &Tensor, relu: bool) -> candle_core::Result<Tensor> {
+    /// `max_pool2d(relu(self.forward(x)), k, s)`, fused on the CPU (each image's output is
+    /// pooled while in the cache and never stored whole).
+    pub fn forward_relu_pool(&self, x: &Tensor, k: usize, s: usize) -> candle_core::Result<Tensor> {
+        self.run(x, After::ReluPool(k, s))
+    }
+
+    fn run(&self, x: &Tensor, after: After) -> candle_core::Result<Tensor> {
         if self.groups == 1 {
-            return conv(x, &self.weight, &self.bias, self.padding, self.stride, relu);
+            return conv(
+                x,
+                &self.weight,
+                &self.bias,
+                self.padding,
+                self.stride,
+                after,
+            );
         }
         let (cin, cout) = (x.dim(1)? / self.groups, self.weight.dim(0)? / self.groups);
         let parts = (0..self.groups)
@@ -93,7 +117,7 @@ impl Conv2d {
                     &self.bias.narrow(0, g * cout, cout)?,
                     self.padding,
                     self.stride,
-                    relu,
+                    after,
                 )
             })
             .collect::<candle_core::Result<Vec<_>>>()?;
@@ -103,7 +127,7 @@ impl Conv2d {
 
 impl Module for Conv2d {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        self.run(x, false)
+        self.run(x, After::Nothing)
     }
 }
 

@@ -10,7 +10,6 @@
 
 use super::layers::{conv2d, Conv2d};
 use super::lrn::Lrn;
-use super::pool::max_pool2d;
 use candle_core::{Module, Result, Tensor};
 use candle_nn::VarBuilder;
 use serde::{Deserialize, Serialize};
@@ -134,10 +133,10 @@ impl Module for PixelCnn {
         }
         let mut h = x.clone();
         for st in &self.stages {
-            h = st.conv.forward_relu(&h)?;
-            if let Some((k, s)) = st.pool {
-                h = max_pool2d(&h, k, s)?;
-            }
+            h = match st.pool {
+                Some((k, s)) => st.conv.forward_relu_pool(&h, k, s)?,
+                None => st.conv.forward_relu(&h)?,
+            };
             if let Some(lrn) = &st.lrn {
                 h = lrn.forward(&h)?;
             }

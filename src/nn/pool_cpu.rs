@@ -13,20 +13,43 @@ use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Result, Shape, T
 use rayon::prelude::*;
 
 /// Pooling geometry over planes of `h × w`.
-#[derive(Clone, Copy, Debug)]
-struct Pool {
-    h: usize,
-    w: usize,
-    k: usize,
-    s: usize,
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Pool {
+    pub h: usize,
+    pub w: usize,
+    pub k: usize,
+    pub s: usize,
 }
 
 impl Pool {
-    fn oh(&self) -> usize {
+    pub fn oh(&self) -> usize {
         (self.h - self.k) / self.s + 1
     }
-    fn ow(&self) -> usize {
+    pub fn ow(&self) -> usize {
         (self.w - self.k) / self.s + 1
+    }
+
+    /// Pool one plane into `out` and write, per output, the offset `a·k + b` of its first
+    /// maximum within the window (for the fused conv + pool op of `conv_cpu`; k·k ≤ 256).
+    pub fn plane_with_argmax<T: WithDType>(&self, plane: &[T], out: &mut [T], arg: &mut [u8]) {
+        let ow = self.ow();
+        for (o, (v, a)) in out.iter_mut().zip(arg.iter_mut()).enumerate() {
+            let (oy, ox) = (o / ow, o % ow);
+            *v = self.window_max(plane, oy, ox);
+            let at = self.first_max(plane, oy, ox, *v);
+            let (dy, dx) = (at / self.w - oy * self.s, at % self.w - ox * self.s);
+            *a = (dy * self.k + dx) as u8;
+        }
+    }
+
+    /// The plane index of output `o`'s maximum from its window offset `a` (see
+    /// [`Pool::plane_with_argmax`]).
+    #[inline(always)]
+    pub fn source(&self, o: usize, a: u8) -> usize {
+        let ow = self.ow();
+        let (oy, ox) = (o / ow, o % ow);
+        let (dy, dx) = (a as usize / self.k, a as usize % self.k);
+        (oy * self.s + dy) * self.w + ox * self.s + dx
     }
 
     /// The maximum of output cell (oy, ox)'s window; NaN if the window holds one. Branch-free
