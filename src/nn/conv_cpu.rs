@@ -167,9 +167,9 @@ impl ConvOp {
         dz.fill(T::zero());
         for (c, plane) in dz.chunks_exact_mut(l).enumerate() {
             let (y, d, a) = (&yi[c * m..][..m], &dyi[c * m..][..m], &ai[c * m..][..m]);
-            for p in 0..m {
-                if !self.relu || y[p] > T::zero() {
-                    plane[pool.source(p, a[p])] += d[p];
+            for ((q, &y), &d) in pool.sources(a).zip(y).zip(d) {
+                if !self.relu || y > T::zero() {
+                    plane[q] += d;
                 }
             }
         }

@@ -30,26 +30,58 @@ impl Pool {
     }
 
     /// Pool one plane into `out` and write, per output, the offset `a·k + b` of its first
-    /// maximum within the window (for the fused conv + pool op of `conv_cpu`; k·k ≤ 256).
+    /// maximum within the window, the first NaN if it holds one (for the fused conv + pool op of
+    /// `conv_cpu`; k·k ≤ 256). One pass; the common kernels are unrolled.
     pub fn plane_with_argmax<T: WithDType>(&self, plane: &[T], out: &mut [T], arg: &mut [u8]) {
-        let ow = self.ow();
-        for (o, (v, a)) in out.iter_mut().zip(arg.iter_mut()).enumerate() {
-            let (oy, ox) = (o / ow, o % ow);
-            *v = self.window_max(plane, oy, ox);
-            let at = self.first_max(plane, oy, ox, *v);
-            let (dy, dx) = (at / self.w - oy * self.s, at % self.w - ox * self.s);
-            *a = (dy * self.k + dx) as u8;
+        match self.k {
+            2 => self.argmax_k::<T, 2>(plane, out, arg),
+            3 => self.argmax_k::<T, 3>(plane, out, arg),
+            _ => self.argmax_any(plane, out, arg, self.k),
         }
     }
 
-    /// The plane index of output `o`'s maximum from its window offset `a` (see
-    /// [`Pool::plane_with_argmax`]).
     #[inline(always)]
-    pub fn source(&self, o: usize, a: u8) -> usize {
-        let ow = self.ow();
-        let (oy, ox) = (o / ow, o % ow);
-        let (dy, dx) = (a as usize / self.k, a as usize % self.k);
-        (oy * self.s + dy) * self.w + ox * self.s + dx
+    fn argmax_k<T: WithDType, const K: usize>(&self, plane: &[T], out: &mut [T], arg: &mut [u8]) {
+        self.argmax_any(plane, out, arg, K)
+    }
+
+    #[inline(always)]
+    fn argmax_any<T: WithDType>(&self, plane: &[T], out: &mut [T], arg: &mut [u8], k: usize) {
+        let (ow, s, w) = (self.ow(), self.s, self.w);
+        let rows = out.chunks_exact_mut(ow).zip(arg.chunks_exact_mut(ow));
+        for (oy, (out, arg)) in rows.enumerate() {
+            for (ox, (v, a)) in out.iter_mut().zip(arg.iter_mut()).enumerate() {
+                let base = oy * s * w + ox * s;
+                let (mut m, mut at) = (plane[base], 0u8);
+                for dy in 0..k {
+                    let row = &plane[base + dy * w..][..k];
+                    for (dx, &x) in row.iter().enumerate() {
+                        // Strictly greater keeps the first maximum; a NaN wins once.
+                        #[allow(clippy::eq_op)]
+                        let take = x > m || (x != x && m == m);
+                        if take {
+                            m = x;
+                            at = (dy * k + dx) as u8;
+                        }
+                    }
+                }
+                *v = m;
+                *a = at;
+            }
+        }
+    }
+
+    /// For each output of one plane (row-major), the plane index of its maximum, from the
+    /// window offsets `arg` of [`Pool::plane_with_argmax`].
+    #[inline(always)]
+    pub fn sources<'a>(&self, arg: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        let (ow, s, w, k) = (self.ow(), self.s, self.w, self.k);
+        arg.chunks_exact(ow).enumerate().flat_map(move |(oy, row)| {
+            row.iter().enumerate().map(move |(ox, &a)| {
+                let (dy, dx) = (a as usize / k, a as usize % k);
+                (oy * s + dy) * w + ox * s + dx
+            })
+        })
     }
 
     /// The maximum of output cell (oy, ox)'s window; NaN if the window holds one. Branch-free
