@@ -1,25 +1,28 @@
-//! Convolution + bias (+ ReLU) as one CPU op with its own backward, the hot path of every
-//! pixel network on the CPU.
+//! Convolution + bias (+ ReLU) (+ max pooling) as one CPU op with its own backward, the hot
+//! path of every pixel network on the CPU.
 //!
 //! Forward, per image (images in parallel with rayon, one single-threaded GEMM each):
 //!
 //!   cols = im2col(x_i)                     [c·k·k, oh·ow], in a per-thread buffer
-//!   y_i  = W · cols + b, then max(·, 0)    [o, oh·ow], written straight into the NCHW output
+//!   y_i  = W · cols + b, then max(·, 0)    [o, oh·ow], into the NCHW output (or pooled into it)
 //!
-//! Backward, per image, with the columns recomputed rather than kept (a few MB per layer that
-//! would otherwise live as long as the graph):
+//! Backward, per pair of images (their columns side by side), with the columns recomputed
+//! rather than kept (a few MB per layer that would otherwise live as long as the graph):
 //!
 //!   dz   = dy_i ⊙ [y_i > 0]                (ReLU's gradient, PyTorch's convention at 0)
-//!   dW  += dz · colsᵀ,  db += Σ dz          (per-thread sums, added in a fixed order)
+//!   dW  += dz · colsᵀ,  db += Σ dz          (per-task sums, added in a fixed order)
 //!   dx_i = col2im(Wᵀ · dz)                 (only when x takes part in the graph)
+//!
+//! With max pooling fused in (`conv2d_relu_pool`), y and dy are the pooled ones and dz is each
+//! pooled gradient sent to its window's maximum, whose offset the forward kept.
 //!
 //! Compared with composing candle ops (im2col, matmul, transpose, broadcast add, ReLU), this
 //! allocates only the output and the gradients, keeps each image's columns in cache, and needs no
-//! layout copies. Images are split into one contiguous run per thread, so the same thread count
-//! gives bit-identical results run after run. f32 and f64.
+//! layout copies. The backward runs in fixed tasks of 4 images whose sums are added in task
+//! order, so the bits do not depend on the number of threads. f32 and f64.
 
 use super::cpu_slice::{contiguous, on_cpu};
-use super::im2col::{col2im, im2col, Window};
+use super::im2col::{col2im_ld, im2col, im2col_ld, Window};
 use super::pool_cpu::Pool;
 use std::sync::OnceLock;
 
@@ -146,26 +149,36 @@ impl ConvOp {
     /// dz = ∂loss/∂(W·x + b) of image `i` into `dz` [o × l]: the ReLU mask applied to dy, or,
     /// with pooling, each pooled gradient sent to its window's maximum (where the ReLU let it
     /// through: a pooled value > 0).
-    fn pre_activation_gradient<T: WithDType>(&self, t: &Inputs<'_, T>, i: usize, dz: &mut [T]) {
-        let m = self.out_plane();
+    /// Rows (one per output channel) are `ld` apart in `dz`: several images side by side.
+    fn pre_activation_gradient<T: WithDType>(
+        &self,
+        t: &Inputs<'_, T>,
+        i: usize,
+        dz: &mut [T],
+        ld: usize,
+    ) {
+        let (m, l) = (self.out_plane(), self.g.positions());
         let (yi, dyi) = (
             &t.y[i * self.o * m..][..self.o * m],
             &t.dy[i * self.o * m..][..self.o * m],
         );
+        let rows = dz.chunks_mut(ld).take(self.o).map(|r| &mut r[..l]);
         let Some(pool) = self.pool else {
-            for ((z, &y), &d) in dz.iter_mut().zip(yi).zip(dyi) {
-                *z = if !self.relu || y > T::zero() {
-                    d
-                } else {
-                    T::zero()
-                };
+            let from = yi.chunks_exact(l).zip(dyi.chunks_exact(l));
+            for (row, (yr, dr)) in rows.zip(from) {
+                for ((z, &y), &d) in row.iter_mut().zip(yr).zip(dr) {
+                    *z = if !self.relu || y > T::zero() {
+                        d
+                    } else {
+                        T::zero()
+                    };
+                }
             }
             return;
         };
-        let l = self.g.positions();
         let ai = &t.argmax[i * self.o * m..][..self.o * m];
-        dz.fill(T::zero());
-        for (c, plane) in dz.chunks_exact_mut(l).enumerate() {
+        for (c, plane) in rows.enumerate() {
+            plane.fill(T::zero());
             let (y, d, a) = (&yi[c * m..][..m], &dyi[c * m..][..m], &ai[c * m..][..m]);
             for ((q, &y), &d) in pool.sources(a).zip(y).zip(d) {
                 if !self.relu || y > T::zero() {
@@ -187,36 +200,54 @@ impl ConvOp {
     ) {
         let (g, o) = (self.g, self.o);
         let (rows, l) = (g.rows(), g.positions());
-        for (j, i) in range.enumerate() {
-            self.pre_activation_gradient(&t, i, &mut scratch.dz);
-            for (db, row) in part.db.iter_mut().zip(scratch.dz.chunks_exact(l)) {
-                *db += row.iter().fold(T::zero(), |s, &v| s + v);
+        let image = g.image();
+        let first = range.start;
+        // Groups of `per` images side by side: one GEMM of width per·l (see `group_images`).
+        let per = group_images(l);
+        for start in range.clone().step_by(per) {
+            let group = start..(start + per).min(range.end);
+            let ld = group.len() * l;
+            for (j, i) in group.clone().enumerate() {
+                self.pre_activation_gradient(&t, i, &mut scratch.dz[j * l..], ld);
+            }
+            for (db, row) in part.db.iter_mut().zip(scratch.dz.chunks(ld)) {
+                *db += row[..ld].iter().fold(T::zero(), |s, &v| s + v);
             }
             if t.want_w {
-                im2col(&t.x[i * g.image()..][..g.image()], g, &mut scratch.cols);
-                // dW [o × rows] += dz [o × l] · colsᵀ [l × rows]
+                for (j, i) in group.clone().enumerate() {
+                    im2col_ld(
+                        &t.x[i * image..][..image],
+                        g,
+                        &mut scratch.cols[j * l..],
+                        ld,
+                    );
+                }
+                // dW [o × rows] += dz [o × ld] · colsᵀ [ld × rows]
                 gemm(
-                    (o, rows, l),
+                    (o, rows, ld),
                     &mut part.dw,
                     true,
                     &scratch.dz,
-                    (l, 1),
+                    (ld, 1),
                     &scratch.cols,
-                    (1, l),
+                    (1, ld),
                 );
             }
             if let Some(dx) = dx.as_deref_mut() {
-                // dcols [rows × l] = Wᵀ [rows × o] · dz [o × l]
+                // dcols [rows × ld] = Wᵀ [rows × o] · dz [o × ld]
                 gemm(
-                    (rows, l, o),
+                    (rows, ld, o),
                     &mut scratch.cols,
                     false,
                     t.w,
                     (1, rows),
                     &scratch.dz,
-                    (l, 1),
+                    (ld, 1),
                 );
-                col2im(&scratch.cols, g, &mut dx[j * g.image()..][..g.image()]);
+                for (j, i) in group.enumerate() {
+                    let dxi = &mut dx[(i - first) * image..][..image];
+                    col2im_ld(&scratch.cols[j * l..], g, dxi, ld);
+                }
             }
         }
     }
@@ -264,6 +295,19 @@ impl ConvOp {
 /// Images per backward task (see [`ConvOp::backward`]).
 const TASK_IMAGES: usize = 4;
 
+/// Images whose columns share one backward GEMM. One image makes thin products for small
+/// outputs (dW's inner dimension is l = oh·ow, 64 in scene-net-s's 8×8 layers) and repacks W
+/// for every image; two side by side were 5–7% faster on the whole training step than one, and
+/// four slower than two (cache), in alternating runs of `cargo bench --bench nn -- scene`.
+/// Large outputs (l > 1024, AlexNet's first layers) gain nothing and keep one.
+fn group_images(l: usize) -> usize {
+    if l <= 1024 {
+        2.min(TASK_IMAGES)
+    } else {
+        1
+    }
+}
+
 /// What the backward pass reads (`y`, `dy`: the op's output and its gradient, pooled when the
 /// op pools; `argmax`: the pooled maxima's window offsets, empty otherwise).
 #[derive(Clone, Copy)]
@@ -284,9 +328,10 @@ struct Scratch<T> {
 
 impl<T: WithDType> Scratch<T> {
     fn new(o: usize, g: Window) -> Self {
+        let width = group_images(g.positions()) * g.positions();
         Scratch {
-            dz: vec![T::zero(); o * g.positions()],
-            cols: vec![T::zero(); g.rows() * g.positions()],
+            dz: vec![T::zero(); o * width],
+            cols: vec![T::zero(); g.rows() * width],
         }
     }
 }
@@ -622,8 +667,18 @@ mod tests {
             assert_eq!(fused.dims(), apart.dims(), "{case}");
             assert_eq!(max_diff(&fused, &apart), 0.0, "forward {case}");
             let r = rand(fused.dims(), 14);
-            let g1 = (&fused * &r).unwrap().sum_all().unwrap().backward().unwrap();
-            let g2 = (&apart * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            let g1 = (&fused * &r)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            let g2 = (&apart * &r)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
             for (v, name) in [(&x, "x"), (&w, "w"), (&b, "b")] {
                 let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
                 assert!(d < 1e-12, "gradient of {name}, {case}: {d}");

@@ -62,11 +62,19 @@ impl Window {
 
 /// Fill `cols` [c·k·k, oh·ow] from one image `x` [c, h, w]. Every element is written.
 pub fn im2col<T: WithDType>(x: &[T], g: Window, cols: &mut [T]) {
+    debug_assert_eq!(cols.len(), g.rows() * g.positions());
+    im2col_ld(x, g, cols, g.positions())
+}
+
+/// [`im2col`] into rows `ld` ≥ oh·ow apart (row r at `cols[r·ld..][..oh·ow]`), so that the
+/// columns of several images can sit side by side in one matrix.
+pub fn im2col_ld<T: WithDType>(x: &[T], g: Window, cols: &mut [T], ld: usize) {
     let (oh, ow, l) = (g.oh(), g.ow(), g.positions());
     debug_assert_eq!(x.len(), g.image());
-    debug_assert_eq!(cols.len(), g.rows() * l);
+    debug_assert!(ld >= l && cols.len() >= (g.rows() - 1) * ld + l);
     let same = g.same_size();
-    for (row, dst) in cols.chunks_exact_mut(l).enumerate() {
+    for (row, dst) in cols.chunks_mut(ld).take(g.rows()).enumerate() {
+        let dst = &mut dst[..l];
         let c = row / (g.k * g.k);
         let (ki, kj) = ((row / g.k) % g.k, row % g.k);
         let plane = &x[c * g.h * g.w..][..g.h * g.w];
@@ -129,10 +137,17 @@ pub fn im2col<T: WithDType>(x: &[T], g: Window, cols: &mut [T]) {
 /// Add the columns `cols` [c·k·k, oh·ow] back into one image `x` [c, h, w] (the adjoint of
 /// [`im2col`]; `x` is not cleared first).
 pub fn col2im<T: WithDType>(cols: &[T], g: Window, x: &mut [T]) {
+    debug_assert_eq!(cols.len(), g.rows() * g.positions());
+    col2im_ld(cols, g, x, g.positions())
+}
+
+/// [`col2im`] from rows `ld` apart (see [`im2col_ld`]).
+pub fn col2im_ld<T: WithDType>(cols: &[T], g: Window, x: &mut [T], ld: usize) {
     let (oh, ow, l) = (g.oh(), g.ow(), g.positions());
     debug_assert_eq!(x.len(), g.image());
-    debug_assert_eq!(cols.len(), g.rows() * l);
-    for (row, src) in cols.chunks_exact(l).enumerate() {
+    debug_assert!(ld >= l && cols.len() >= (g.rows() - 1) * ld + l);
+    for (row, src) in cols.chunks(ld).take(g.rows()).enumerate() {
+        let src = &src[..l];
         let c = row / (g.k * g.k);
         let (ki, kj) = ((row / g.k) % g.k, row % g.k);
         let plane = &mut x[c * g.h * g.w..][..g.h * g.w];
