@@ -146,10 +146,9 @@ impl ConvOp {
         y
     }
 
-    /// dz = ∂loss/∂(W·x + b) of image `i` into `dz` [o × l]: the ReLU mask applied to dy, or,
-    /// with pooling, each pooled gradient sent to its window's maximum (where the ReLU let it
-    /// through: a pooled value > 0).
-    /// Rows (one per output channel) are `ld` apart in `dz`: several images side by side.
+    /// dz = ∂loss/∂(W·x + b) of image `i` into `dz` (o rows of l, `ld` apart, so that several
+    /// images sit side by side): the ReLU mask applied to dy, or, with pooling, each pooled
+    /// gradient sent to its window's maximum (where the ReLU let it through: a pooled value > 0).
     fn pre_activation_gradient<T: WithDType>(
         &self,
         t: &Inputs<'_, T>,
@@ -320,7 +319,7 @@ struct Inputs<'a, T> {
     want_w: bool,
 }
 
-/// One thread's scratch buffers: the masked output gradient of an image and its columns.
+/// One thread's scratch buffers: dz and the columns of a group of images (see `group_images`).
 struct Scratch<T> {
     dz: Vec<T>,
     cols: Vec<T>,
