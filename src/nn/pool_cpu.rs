@@ -5,7 +5,9 @@
 //! found again from the input and the output instead of storing indices. Planes run in parallel with rayon. f32 and f64.
 //!
 //! The tensor-op composition in `pool.rs` (reshape + max reductions) works on every device but
-//! costs several full-size temporaries per step on the CPU, forward and backward.
+//! costs several full-size temporaries per step on the CPU, forward and backward. The pixel
+//! networks pool inside the convolution op instead (`conv_cpu::conv2d_relu_pool`, which uses
+//! this file's `Pool` geometry and keeps the argmax offsets); this op serves everything else.
 
 use super::cpu_slice::{contiguous, on_cpu};
 use candle_core::backend::BackendStorage;
