@@ -2,9 +2,9 @@
 //! `Module`, and a lowercase constructor that makes its parameters from a `VarBuilder`.
 //!
 //! - `Conv2d`: y = W ⋆ x + b (`forward_relu`: max(y, 0); `forward_relu_pool`: then max pooling;
-//!   both fused into one op on the CPU), W [out, in/groups, k, k]. Grouped convolutions run as one convolution per group on channel slices (candle's
-//!   grouped path is slow), with the weight stored whole so checkpoints keep the PyTorch/Caffe
-//!   layout.
+//!   both fused into one op on the CPU), W [out, in/groups, k, k]. Grouped convolutions run as
+//!   one convolution per group on channel slices (candle's grouped path is slow), with the
+//!   weight stored whole so checkpoints keep the PyTorch/Caffe layout.
 //! - `Conv1d`: W [out, in, k] over [n, in, L].
 //! - `Linear`: y = x Wᵀ + b, W [out, in].
 //!
