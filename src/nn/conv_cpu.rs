@@ -286,7 +286,7 @@ impl ConvOp {
                 .collect();
             (None, parts)
         };
-        let (dw, db) = Partial::sum_in_order(parts, o, g);
+        let (dw, db) = Partial::sum_in_order(parts, Partial::new(o, g, t.want_w));
         (dx, dw, db)
     }
 }
@@ -349,12 +349,11 @@ impl<T: WithDType> Partial<T> {
         }
     }
 
-    /// Σ of the parts' dW and db, added in the parts' order (element blocks in parallel).
-    fn sum_in_order(parts: Vec<Self>, o: usize, g: Window) -> (Vec<T>, Vec<T>) {
+    /// Σ of the parts' dW and db, added in the parts' order (element blocks in parallel). dW is
+    /// empty when the weight takes no gradient.
+    fn sum_in_order(parts: Vec<Self>, empty: Self) -> (Vec<T>, Vec<T>) {
         let mut parts = parts.into_iter();
-        let Some(first) = parts.next() else {
-            return (vec![T::zero(); o * g.rows()], vec![T::zero(); o]);
-        };
+        let first = parts.next().unwrap_or(empty);
         let rest: Vec<Self> = parts.collect();
         let (mut dw, mut db) = (first.dw, first.db);
         const BLOCK: usize = 1 << 14;
@@ -367,9 +366,6 @@ impl<T: WithDType> Partial<T> {
         });
         for p in &rest {
             db.iter_mut().zip(&p.db).for_each(|(s, &v)| *s += v);
-        }
-        if dw.is_empty() {
-            dw = vec![T::zero(); o * g.rows()];
         }
         (dw, db)
     }
@@ -463,7 +459,9 @@ impl CustomOp3 for ConvOp {
                 (
                     dx.map(|v| Tensor::from_vec(v, x.shape(), &cpu))
                         .transpose()?,
-                    Tensor::from_vec(dw, w.shape(), &cpu)?,
+                    want_w
+                        .then(|| Tensor::from_vec(dw, w.shape(), &cpu))
+                        .transpose()?,
                     Tensor::from_vec(db, b.shape(), &cpu)?,
                 )
             }};
@@ -473,7 +471,7 @@ impl CustomOp3 for ConvOp {
             candle_core::DType::F64 => run!(f64),
             other => candle_core::bail!("conv2d (CPU op): dtype {other:?} (f32 or f64 only)"),
         };
-        Ok((dx, want_w.then_some(dw), want_b.then_some(db)))
+        Ok((dx, dw, want_b.then_some(db)))
     }
 }
 

@@ -1,8 +1,9 @@
 //! 2-D max pooling as one CPU op with its own backward (kernel k, stride s, no padding; windows
 //! may overlap). Forward is one pass over each plane; backward routes each output's gradient to
-//! the first element of its window equal to the output (the first maximum in row-major order,
-//! PyTorch's convention; a NaN is the maximum of any window holding one, so it propagates),
-//! found again from the input and the output instead of storing indices. Planes run in parallel with rayon. f32 and f64.
+//! its window's first maximum in row-major order (PyTorch's convention; a NaN is the maximum of
+//! any window holding one, so it propagates), found again in the input instead of storing
+//! indices (`Pool::window_argmax`, shared with the fused conv + pool op). Planes run in parallel
+//! with rayon. f32 and f64.
 //!
 //! The tensor-op composition in `pool.rs` (reshape + max reductions) works on every device but
 //! costs several full-size temporaries per step on the CPU, forward and backward. The pixel
@@ -53,36 +54,49 @@ impl Pool {
         let rows = out.chunks_exact_mut(ow).zip(arg.chunks_exact_mut(ow));
         for (oy, (out, arg)) in rows.enumerate() {
             for (ox, (v, a)) in out.iter_mut().zip(arg.iter_mut()).enumerate() {
-                let base = oy * s * w + ox * s;
-                let (mut m, mut at) = (plane[base], 0u8);
-                for dy in 0..k {
-                    let row = &plane[base + dy * w..][..k];
-                    for (dx, &x) in row.iter().enumerate() {
-                        // Strictly greater keeps the first maximum; a NaN wins once.
-                        #[allow(clippy::eq_op)]
-                        let take = x > m || (x != x && m == m);
-                        if take {
-                            m = x;
-                            at = (dy * k + dx) as u8;
-                        }
-                    }
-                }
+                let (m, at) = self.window_argmax(plane, oy * s * w + ox * s, k);
                 *v = m;
-                *a = at;
+                *a = at as u8;
             }
         }
+    }
+
+    /// The first maximum of the k×k window whose top-left element is `plane[base]`, and its
+    /// offset `dy·k + dx` in the window: strictly greater keeps the first maximum, and the first
+    /// NaN wins over any number (PyTorch's convention; a NaN propagates). The one definition of
+    /// "the maximum" that both backward passes route gradients to.
+    #[inline(always)]
+    fn window_argmax<T: WithDType>(&self, plane: &[T], base: usize, k: usize) -> (T, usize) {
+        let (mut m, mut at) = (plane[base], 0);
+        for dy in 0..k {
+            let row = &plane[base + dy * self.w..][..k];
+            for (dx, &x) in row.iter().enumerate() {
+                #[allow(clippy::eq_op)]
+                let take = x > m || (x != x && m == m);
+                if take {
+                    m = x;
+                    at = dy * k + dx;
+                }
+            }
+        }
+        (m, at)
+    }
+
+    /// The plane index of offset `at` in the window whose top-left element is `plane[base]`.
+    #[inline(always)]
+    fn in_plane(&self, base: usize, at: usize) -> usize {
+        base + (at / self.k) * self.w + at % self.k
     }
 
     /// For each output of one plane (row-major), the plane index of its maximum, from the
     /// window offsets `arg` of [`Pool::plane_with_argmax`].
     #[inline(always)]
-    pub fn sources<'a>(&self, arg: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-        let (ow, s, w, k) = (self.ow(), self.s, self.w, self.k);
+    pub fn sources<'a>(&'a self, arg: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        let (ow, s, w) = (self.ow(), self.s, self.w);
         arg.chunks_exact(ow).enumerate().flat_map(move |(oy, row)| {
-            row.iter().enumerate().map(move |(ox, &a)| {
-                let (dy, dx) = (a as usize / k, a as usize % k);
-                (oy * s + dy) * w + ox * s + dx
-            })
+            row.iter()
+                .enumerate()
+                .map(move |(ox, &a)| self.in_plane(oy * s * w + ox * s, a as usize))
         })
     }
 
@@ -109,25 +123,6 @@ impl Pool {
         }
     }
 
-    /// Index (within the plane) of the first element of the window equal to its maximum `m`
-    /// (or the first NaN when `m` is NaN).
-    #[inline(always)]
-    fn first_max<T: WithDType>(&self, plane: &[T], oy: usize, ox: usize, m: T) -> usize {
-        let (y0, x0) = (oy * self.s, ox * self.s);
-        #[allow(clippy::eq_op)]
-        let want_nan = m != m;
-        for dy in 0..self.k {
-            let row = (y0 + dy) * self.w + x0;
-            for (dx, &v) in plane[row..row + self.k].iter().enumerate() {
-                #[allow(clippy::eq_op)]
-                if v == m || (want_nan && v != v) {
-                    return row + dx;
-                }
-            }
-        }
-        y0 * self.w + x0
-    }
-
     fn forward<T: WithDType>(&self, x: &[T]) -> Vec<T> {
         let (oh, ow, hw) = (self.oh(), self.ow(), self.h * self.w);
         let mut y = vec![T::zero(); x.len() / hw * oh * ow];
@@ -145,24 +140,23 @@ impl Pool {
         y
     }
 
-    /// dx from the input, the output (each window's maximum) and the output gradient.
-    fn backward<T: WithDType>(&self, x: &[T], y: &[T], dy: &[T]) -> Vec<T> {
+    /// dx from the input and the output gradient: each output's gradient goes to its window's
+    /// maximum, found again in the input ([`Pool::window_argmax`]).
+    fn backward<T: WithDType>(&self, x: &[T], dy: &[T]) -> Vec<T> {
         let (oh, ow, hw) = (self.oh(), self.ow(), self.h * self.w);
+        let (s, w) = (self.s, self.w);
         let mut dx = vec![T::zero(); x.len()];
         dx.par_chunks_mut(hw * PLANES)
             .zip(x.par_chunks(hw * PLANES))
-            .zip(
-                y.par_chunks(oh * ow * PLANES)
-                    .zip(dy.par_chunks(oh * ow * PLANES)),
-            )
-            .for_each(|((d, planes), (y, g))| {
+            .zip(dy.par_chunks(oh * ow * PLANES))
+            .for_each(|((d, planes), g)| {
                 let parts = d.chunks_exact_mut(hw).zip(planes.chunks_exact(hw));
-                let outs = y.chunks_exact(oh * ow).zip(g.chunks_exact(oh * ow));
-                for ((d, plane), (y, g)) in parts.zip(outs) {
+                for ((d, plane), g) in parts.zip(g.chunks_exact(oh * ow)) {
                     for oy in 0..oh {
                         for ox in 0..ow {
-                            let o = oy * ow + ox;
-                            d[self.first_max(plane, oy, ox, y[o])] += g[o];
+                            let base = oy * s * w + ox * s;
+                            let (_, at) = self.window_argmax(plane, base, self.k);
+                            d[self.in_plane(base, at)] += g[oy * ow + ox];
                         }
                     }
                 }
@@ -202,20 +196,18 @@ impl CustomOp1 for MaxPool {
         Ok((out, Shape::from((n, c, p.oh(), p.ow()))))
     }
 
-    fn bwd(&self, x: &Tensor, y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
+    fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
         if !x.track_op() {
             return Ok(None);
         }
         let dy = dy.contiguous()?;
         let (ds, dl) = dy.storage_and_layout();
         let (xs, xl) = x.storage_and_layout();
-        let (ys, yl) = y.storage_and_layout();
         macro_rules! grad {
             ($t:ty) => {
                 Tensor::from_vec(
                     self.0.backward(
                         on_cpu::<$t>(&xs, xl, OP, "the input")?,
-                        on_cpu::<$t>(&ys, yl, OP, "the output")?,
                         on_cpu::<$t>(&ds, dl, OP, "the gradient")?,
                     ),
                     x.shape(),
