@@ -396,7 +396,9 @@ fn compare_series(op: &str, d: &Dynamic) -> Result<(Vec<String>, Series2)> {
     for (name, v) in rows {
         let mut vals = vec![];
         if let Some(t) = v.read_lock::<RetrievalTable>() {
+            // A bare table is the fc7 one (as `eval::compare` makes them).
             vals.push(("fc7".to_string(), t.mean()));
+            layers.push("fc7".to_string());
         } else if let Some(m) = v.read_lock::<Map>() {
             for (layer, t) in m.iter() {
                 let t = t.read_lock::<RetrievalTable>().ok_or_else(|| {
@@ -418,9 +420,6 @@ fn compare_series(op: &str, d: &Dynamic) -> Result<(Vec<String>, Series2)> {
                 "tables",
                 format!("{name}: expected a map layer → RetrievalTable"),
             ));
-        }
-        if vals.iter().any(|v| v.0 == "fc7") && layers.is_empty() {
-            layers.push("fc7".into());
         }
         per.push((name, vals));
     }
@@ -1135,5 +1134,38 @@ pub mod plot_api {
             };
             plot::save(&chart, path(&o)?, size(&o, (1200, 1000))?)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{retrieval, FeatureSet, Queries, RetrievalOpts};
+
+    #[test]
+    fn compare_puts_bare_tables_under_fc7_after_map_rows() {
+        let x = crate::tensor::Tensor::from_vec(
+            vec![1f32, 0., 0.9, 0.1, 0., 1., 0.1, 0.9],
+            (4, 2),
+            &candle_core::Device::Cpu,
+        )
+        .unwrap();
+        let mods = ["a", "a", "b", "b"].map(String::from).to_vec();
+        let f = FeatureSet::new(x, vec![0, 1, 0, 1], mods).unwrap();
+        let opts = RetrievalOpts {
+            queries: Queries::All,
+            ..Default::default()
+        };
+        let t = retrieval(&f, &opts).unwrap();
+        let mut m = Map::new();
+        m.insert("pool5".into(), Dynamic::from(t.clone()));
+        let rows: Array = vec![
+            Dynamic::from(vec![Dynamic::from("maps".to_string()), Dynamic::from(m)]),
+            Dynamic::from(vec![Dynamic::from("bare".to_string()), Dynamic::from(t.clone())]),
+        ];
+        let (groups, series) = compare_series("plot::compare", &Dynamic::from(rows)).unwrap();
+        assert_eq!(groups, ["pool5", "fc7"]);
+        let bare = &series.iter().find(|s| s.0 == "bare").unwrap().1;
+        assert!(bare[0].is_nan() && (bare[1] - t.mean()).abs() < 1e-12, "{series:?}");
     }
 }
