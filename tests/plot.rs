@@ -442,15 +442,24 @@ mod figures {
         for n in names {
             assert!(svg.contains(&format!(">\n{n}\n<")), "legend lacks {n}");
         }
-        // circle (nat), triangle/diamond/down-triangle polygons (clp, spt, dsc), squares (ldr),
-        // crosses as lines (snd): 10 points each, plus one legend entry each.
-        assert!(svg.matches("<circle").count() >= 11);
-        assert!(
-            svg.matches("<polygon").count() >= 33,
-            "{}",
-            svg.matches("<polygon").count()
-        );
-        use xmodal::viz::plot::scatter::MARKERS;
-        assert_eq!(MARKERS, 6);
+        // Against the same points all drawn as nat (circles), with the same legend: 10 points
+        // each become a triangle, diamond or down-triangle polygon (clp, spt, dsc), a square
+        // (ldr) or a cross of two lines (snd).
+        let all_nat = Scatter {
+            marker: vec![0; 60],
+            ..chart.clone()
+        };
+        let base =
+            String::from_utf8(plot::render(&all_nat, plot::Format::Svg, (800, 600)).unwrap())
+                .unwrap();
+        let count = |svg: &str, tag: &str| svg.matches(tag).count() as i64;
+        for (tag, more) in [
+            ("<circle", -50),
+            ("<polygon", 30),
+            ("<rect", 10),
+            ("<line", 20),
+        ] {
+            assert_eq!(count(&svg, tag) - count(&base, tag), more, "{tag}");
+        }
     }
 }

@@ -353,6 +353,18 @@ impl Dataset {
         self.batch(modality, idx, dev, true)
     }
 
+    /// How many samples of `modality` have their network input cached (see `inputs`); splits
+    /// and subsets share their parent's cache, so filling one fills the other.
+    pub fn cached_inputs(&self, modality: &str) -> Result<usize> {
+        self.check_idx(modality, &[])?;
+        let mi = self
+            .mods
+            .iter()
+            .position(|x| x.name == modality)
+            .expect("checked");
+        Ok(self.rows[mi].iter().filter(|s| s.get().is_some()).count())
+    }
+
     /// `inputs` without the per-sample cache (computes every row afresh, stores nothing).
     pub fn inputs_uncached(&self, modality: &str, idx: &[usize], dev: &Device) -> Result<Tensor> {
         self.batch(modality, idx, dev, false)

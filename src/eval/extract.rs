@@ -15,13 +15,7 @@ pub fn features(
     layer: &str,
     batch: usize,
 ) -> Result<FeatureSet> {
-    if !Activations::NAMES.contains(&layer) && layer != "fc8" {
-        return Err(Error::invalid(
-            "net.features",
-            "layer",
-            format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits"),
-        ));
-    }
+    check_layer(layer)?;
     let mods: Vec<String> = ds
         .modalities()
         .into_iter()
@@ -44,14 +38,38 @@ pub fn features(
         let n = ds.len_of(m)?;
         for start in (0..n).step_by(batch.max(1)) {
             let idx: Vec<usize> = (start..(start + batch).min(n)).collect();
-            let x = feed::inputs(net, ds, m, &idx)?;
-            let a = net.forward(m, &x, false)?;
-            parts.push(a.get(layer).expect("checked layer").detach());
+            parts.push(layer_of_rows(net, ds, m, layer, &idx)?);
         }
         labels.extend(ds.labels(m)?);
         names.extend(std::iter::repeat_n(m.clone(), n));
     }
     FeatureSet::new(Tensor::cat(&parts, 0).op("net.features")?, labels, names)
+}
+
+fn check_layer(layer: &str) -> Result<()> {
+    if !Activations::NAMES.contains(&layer) && layer != "fc8" {
+        return Err(Error::invalid(
+            "net.features",
+            "layer",
+            format!("'{layer}' is not a layer; use pool5, fc6, fc7 or logits"),
+        ));
+    }
+    Ok(())
+}
+
+/// The `layer` activations [idx.len(), D] of rows `idx` of `modality`: one forward pass,
+/// detached (for a few chosen items; [`features`] runs whole data sets in batches).
+pub fn layer_of_rows(
+    net: &CrossModalNet,
+    ds: &Dataset,
+    modality: &str,
+    layer: &str,
+    idx: &[usize],
+) -> Result<Tensor> {
+    check_layer(layer)?;
+    let x = feed::inputs(net, ds, modality, idx)?;
+    let a = net.forward(modality, &x, false)?;
+    Ok(a.get(layer).expect("checked layer").detach())
 }
 
 /// Rows of several feature sets stacked in order (all must have the same width).

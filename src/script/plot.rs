@@ -283,13 +283,13 @@ fn draw_inversions(
 /// The query × target mAP matrix of a retrieval table (within-modal on the diagonal).
 fn map_matrix(t: &RetrievalTable) -> Result<(Vec<Vec<f64>>, Vec<String>)> {
     let mods = t.modalities.clone();
-    let within: std::collections::HashMap<String, f64> = t.within().into_iter().collect();
     let mut m = vec![];
     for q in &mods {
         let mut row = vec![];
         for tg in &mods {
+            // A table made without within-modal pairs leaves the diagonal blank.
             row.push(if q == tg {
-                within.get(q).copied().unwrap_or(f64::NAN)
+                t.get(q, q).unwrap_or(f64::NAN)
             } else {
                 t.get(q, tg)?
             });
@@ -1052,10 +1052,6 @@ pub mod plot_api {
                         images.push(img);
                         words.push(None);
                     }
-                    crate::viz::plot::tiles::Tile::Empty => {
-                        images.push(image::RgbImage::new(1, 1));
-                        words.push(Some(String::new()));
-                    }
                 }
             }
             let chart = Thumbs {
@@ -1161,11 +1157,17 @@ mod tests {
         m.insert("pool5".into(), Dynamic::from(t.clone()));
         let rows: Array = vec![
             Dynamic::from(vec![Dynamic::from("maps".to_string()), Dynamic::from(m)]),
-            Dynamic::from(vec![Dynamic::from("bare".to_string()), Dynamic::from(t.clone())]),
+            Dynamic::from(vec![
+                Dynamic::from("bare".to_string()),
+                Dynamic::from(t.clone()),
+            ]),
         ];
         let (groups, series) = compare_series("plot::compare", &Dynamic::from(rows)).unwrap();
         assert_eq!(groups, ["pool5", "fc7"]);
         let bare = &series.iter().find(|s| s.0 == "bare").unwrap().1;
-        assert!(bare[0].is_nan() && (bare[1] - t.mean()).abs() < 1e-12, "{series:?}");
+        assert!(
+            bare[0].is_nan() && (bare[1] - t.mean()).abs() < 1e-12,
+            "{series:?}"
+        );
     }
 }

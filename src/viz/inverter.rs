@@ -141,7 +141,6 @@ pub struct Inverter {
     /// Root mean square of the training features; inputs are divided by it.
     pub scale: f64,
     pub decoder: Decoder,
-    pub varmap: VarMap,
     /// (step, training-batch MSE) of every step.
     pub losses: Vec<(usize, f64)>,
     /// MSE of the mean training image on the training images: what a decoder that ignores
@@ -372,7 +371,6 @@ pub fn train_inverter(
         in_dim,
         scale,
         decoder: dec,
-        varmap,
         losses,
         baseline,
         device: dev,

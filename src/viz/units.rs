@@ -262,7 +262,6 @@ const STOP: &[&str] = &[
     "day",
     "place",
     "visit",
-    "like",
     "slightly",
     "blurry",
     "faded",
@@ -271,7 +270,6 @@ const STOP: &[&str] = &[
     "soft",
     "even",
     "quiet",
-    "seems",
     "weather",
 ];
 
@@ -473,22 +471,16 @@ pub fn top_units(net: &CrossModalNet, ds: &Dataset, o: &UnitOpts) -> Result<Unit
             tie,
         });
     }
-    // The unit's activation on a row (max over its positions) and the position of the maximum.
-    let act = |row: usize, unit: usize| -> (f32, usize) {
+    // The unit's activation on a row: the max over its positions.
+    let act = |row: usize, unit: usize| -> f32 {
         let base = row * dim + unit * s;
-        let mut best = (f32::MIN, 0);
-        for (p, &v) in x[base..base + s].iter().enumerate() {
-            if v > best.0 {
-                best = (v, p);
-            }
-        }
-        best
+        x[base..base + s].iter().fold(f32::MIN, |m, &v| m.max(v))
     };
     let k = o.k;
     let summarise = |unit: usize| -> Unit {
         let mut per = vec![];
         for m in &md {
-            let a: Vec<f32> = m.rows.iter().map(|&r| act(r, unit).0).collect();
+            let a: Vec<f32> = m.rows.iter().map(|&r| act(r, unit)).collect();
             let (lo, hi) = a
                 .iter()
                 .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));

@@ -226,13 +226,7 @@ impl Inversions {
             let n = ds.len_of(m)?;
             let mut pick = rand::seq::index::sample(&mut rng, n, per_modality.min(n)).into_vec();
             pick.sort_unstable();
-            let f = crate::eval::extract::features(
-                net,
-                &ds.only(std::slice::from_ref(m))?,
-                &inv.layer,
-                128,
-            )?;
-            let x = f.select_rows(&pick)?;
+            let x = crate::eval::extract::layer_of_rows(net, ds, m, &inv.layer, &pick)?;
             let out = images_of(&inv.invert(&x)?)?;
             let labels = ds.labels(m)?;
             rows.push(InversionRow {

@@ -16,8 +16,6 @@ pub enum Tile {
     Image(image::RgbImage),
     /// Words on a card, wrapped to the cell.
     Text(String),
-    /// Nothing.
-    Empty,
 }
 
 /// The background of a text card.
@@ -259,7 +257,6 @@ pub fn draw<DB: DrawingBackend>(
         return Ok(());
     }
     match tile {
-        Tile::Empty => Ok(()),
         Tile::Image(img) => {
             let (iw, ih) = img.dimensions();
             if iw == 0 || ih == 0 {
