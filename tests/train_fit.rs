@@ -200,6 +200,20 @@ fn learning_rate_multipliers_scale_each_group() {
             }
         }
     }
+    // The longest matching pattern wins, in whichever order the patterns come.
+    for mult in [
+        vec![("shared".into(), 0.0), ("shared.fc8".into(), 1.0)],
+        vec![("shared.fc8".into(), 1.0), ("shared".into(), 0.0)],
+    ] {
+        let (b, after) = run(1e-3, mult);
+        for ((name, b), a) in b.iter().zip(&after) {
+            if name.starts_with("shared.fc8.") {
+                assert_ne!(b, &a.1, "{name} kept its weights under 'shared.fc8': 1");
+            } else if name.starts_with("shared.") {
+                assert_eq!(b, &a.1, "{name} moved under 'shared': 0");
+            }
+        }
+    }
     let mut n = net(&ds, 5);
     let mut phase = Phase::new("p", 1, 1e-3);
     phase.lr_mult = vec![("fc9".into(), 2.0)];

@@ -6,23 +6,25 @@
 //!   cols = im2col(x_i)                     [c·k·k, oh·ow], in a per-thread buffer
 //!   y_i  = W · cols + b, then max(·, 0)    [o, oh·ow], into the NCHW output (or pooled into it)
 //!
-//! Backward, per pair of images (their columns side by side), with the columns recomputed
-//! rather than kept (a few MB per layer that would otherwise live as long as the graph):
+//! Backward, over the whole batch:
 //!
-//!   dz   = dy_i ⊙ [y_i > 0]                (ReLU's gradient, PyTorch's convention at 0)
-//!   dW  += dz · colsᵀ,  db += Σ dz          (per-task sums, added in a fixed order)
-//!   dx_i = col2im(Wᵀ · dz)                 (only when x takes part in the graph)
+//!   dz   = dy ⊙ [y > 0]                    (ReLU's gradient, PyTorch's convention at 0), one
+//!                                         [o × n·l] matrix; db = its row sums
+//!   dW   = dz · colsᵀ                      by blocks of W's columns: each block one task that
+//!                                         rebuilds its rows of the columns, group by group
+//!   dx_i = col2im(Wᵀ · dz_i)               by pairs of images (only when x is in the graph)
 //!
 //! With max pooling fused in (`conv2d_relu_pool`), y and dy are the pooled ones and dz is each
 //! pooled gradient sent to its window's maximum, whose offset the forward kept.
 //!
 //! Compared with composing candle ops (im2col, matmul, transpose, broadcast add, ReLU), this
-//! allocates only the output and the gradients, keeps each image's columns in cache, and needs no
-//! layout copies. The backward runs in fixed tasks of 4 images whose sums are added in task
-//! order, so the bits do not depend on the number of threads. f32 and f64.
+//! allocates only the output, dz and the gradients, keeps the columns in cache (rebuilt in the
+//! backward rather than kept from the forward), and needs no layout copies. Every gradient
+//! entry is summed by one task in one order, so the bits do not depend on the number of
+//! threads. f32 and f64.
 
 use super::cpu_slice::{contiguous, on_cpu};
-use super::im2col::{col2im_ld, im2col, im2col_ld, Window};
+use super::im2col::{col2im_ld, im2col, im2col_rows, Window};
 use super::pool_cpu::Pool;
 use std::sync::OnceLock;
 
@@ -146,162 +148,175 @@ impl ConvOp {
         y
     }
 
-    /// dz = ∂loss/∂(W·x + b) of image `i` into `dz` (o rows of l, `ld` apart, so that several
-    /// images sit side by side): the ReLU mask applied to dy, or, with pooling, each pooled
-    /// gradient sent to its window's maximum (where the ReLU let it through: a pooled value > 0).
-    fn pre_activation_gradient<T: WithDType>(
-        &self,
-        t: &Inputs<'_, T>,
-        i: usize,
-        dz: &mut [T],
-        ld: usize,
-    ) {
-        let (m, l) = (self.out_plane(), self.g.positions());
-        let (yi, dyi) = (
-            &t.y[i * self.o * m..][..self.o * m],
-            &t.dy[i * self.o * m..][..self.o * m],
-        );
-        let rows = dz.chunks_mut(ld).take(self.o).map(|r| &mut r[..l]);
+    /// dz = ∂loss/∂(W·x + b) of channel `c` of image `i` into `dz` (oh·ow values): the ReLU
+    /// mask applied to dy, or, with pooling, each pooled gradient sent to its window's maximum
+    /// (where the ReLU let it through: a pooled value > 0).
+    fn plane_gradient<T: WithDType>(&self, t: &Inputs<'_, T>, i: usize, c: usize, dz: &mut [T]) {
+        let m = self.out_plane();
+        let at = (i * self.o + c) * m;
+        let (y, dy) = (&t.y[at..][..m], &t.dy[at..][..m]);
         let Some(pool) = self.pool else {
-            let from = yi.chunks_exact(l).zip(dyi.chunks_exact(l));
-            for (row, (yr, dr)) in rows.zip(from) {
-                for ((z, &y), &d) in row.iter_mut().zip(yr).zip(dr) {
-                    *z = if !self.relu || y > T::zero() {
-                        d
-                    } else {
-                        T::zero()
-                    };
-                }
+            for ((z, &y), &d) in dz.iter_mut().zip(y).zip(dy) {
+                *z = if !self.relu || y > T::zero() {
+                    d
+                } else {
+                    T::zero()
+                };
             }
             return;
         };
-        let ai = &t.argmax[i * self.o * m..][..self.o * m];
-        for (c, plane) in rows.enumerate() {
-            plane.fill(T::zero());
-            let (y, d, a) = (&yi[c * m..][..m], &dyi[c * m..][..m], &ai[c * m..][..m]);
-            for ((q, &y), &d) in pool.sources(a).zip(y).zip(d) {
-                if !self.relu || y > T::zero() {
-                    plane[q] += d;
-                }
-            }
+        dz.fill(T::zero());
+        for ((q, &y), &d) in pool.sources(&t.argmax[at..][..m]).zip(y).zip(dy) {
+            let pass = !self.relu || y > T::zero();
+            dz[q] += std::hint::select_unpredictable(pass, d, T::zero());
         }
     }
 
-    /// Gradients of x (when `dx` is `Some`), W and b for images `range`: dW and db are added
-    /// into `part`, `dx` (the images of `range`) is written.
-    fn backward_images<T: WithDType>(
-        &self,
-        t: Inputs<'_, T>,
-        range: std::ops::Range<usize>,
-        mut dx: Option<&mut [T]>,
-        scratch: &mut Scratch<T>,
-        part: &mut Partial<T>,
-    ) {
+    /// dz of the whole batch as one matrix [o × n·l] (row c: channel c of every image, image
+    /// after image), in tasks of a few channels, and db (each row's sum).
+    fn batch_gradient<T: WithDType>(&self, t: &Inputs<'_, T>, n: usize) -> (Vec<T>, Vec<T>) {
+        let l = self.g.positions();
+        let mut dz = vec![T::zero(); self.o * n * l];
+        let mut db = vec![T::zero(); self.o];
+        // Tasks of CHANNELS rows, image by image inside, so that each image's planes are read
+        // in memory order.
+        const CHANNELS: usize = 16;
+        dz.par_chunks_mut(CHANNELS * n * l)
+            .zip(db.par_chunks_mut(CHANNELS))
+            .enumerate()
+            .for_each(|(task, (rows, db))| {
+                for i in 0..n {
+                    for (j, row) in rows.chunks_exact_mut(n * l).enumerate() {
+                        let plane = &mut row[i * l..][..l];
+                        self.plane_gradient(t, i, task * CHANNELS + j, plane);
+                    }
+                }
+                for (db, row) in db.iter_mut().zip(rows.chunks_exact(n * l)) {
+                    *db = lanes_sum(row);
+                }
+            });
+        (dz, db)
+    }
+
+    /// dW [o × c·k·k] = dz · colsᵀ over the batch, in blocks of columns (rows of `cols`): each
+    /// block is one task that walks the images in order, builds its own rows of the columns
+    /// for a group of images at a time and adds one GEMM with a long inner dimension
+    /// (group·l ≈ 512) into a block small enough to stay in cache. Every entry is summed by
+    /// one task in one order: no per-thread partial sums to add, the same bits on any number
+    /// of threads.
+    fn weight_gradient<T: WithDType>(&self, t: &Inputs<'_, T>, dz: &[T], n: usize) -> Vec<T> {
         let (g, o) = (self.g, self.o);
-        let (rows, l) = (g.rows(), g.positions());
-        let image = g.image();
-        let first = range.start;
-        // Groups of `per` images side by side: one GEMM of width per·l (see `group_images`).
-        let per = group_images(l);
-        for start in range.clone().step_by(per) {
-            let group = start..(start + per).min(range.end);
-            let ld = group.len() * l;
-            for (j, i) in group.clone().enumerate() {
-                self.pre_activation_gradient(&t, i, &mut scratch.dz[j * l..], ld);
-            }
-            for (db, row) in part.db.iter_mut().zip(scratch.dz.chunks(ld)) {
-                *db += row[..ld].iter().fold(T::zero(), |s, &v| s + v);
-            }
-            if t.want_w {
-                for (j, i) in group.clone().enumerate() {
-                    im2col_ld(
-                        &t.x[i * image..][..image],
-                        g,
-                        &mut scratch.cols[j * l..],
-                        ld,
+        let (rows, l, image) = (g.rows(), g.positions(), g.image());
+        let ld_all = n * l;
+        let per = (512 / l).clamp(1, n.max(1));
+        let blocks = (rows / 16).clamp(1, 8);
+        let size = rows.div_ceil(blocks);
+        let parts: Vec<(std::ops::Range<usize>, Vec<T>)> = (0..rows.div_ceil(size))
+            .into_par_iter()
+            .map(|b| {
+                let r = b * size..((b + 1) * size).min(rows);
+                let mut part = vec![T::zero(); o * r.len()];
+                let mut cols = vec![T::zero(); r.len() * per * l];
+                for start in (0..n).step_by(per) {
+                    let group = start..(start + per).min(n);
+                    let ld = group.len() * l;
+                    for (j, i) in group.clone().enumerate() {
+                        let x = &t.x[i * image..][..image];
+                        im2col_rows(x, g, r.clone(), &mut cols[j * l..], ld);
+                    }
+                    // part [o × r] += dz[:, group] [o × ld] · cols_rᵀ [ld × r]
+                    gemm(
+                        (o, r.len(), ld),
+                        &mut part,
+                        true,
+                        &dz[start * l..],
+                        (ld_all, 1),
+                        &cols,
+                        (1, ld),
                     );
                 }
-                // dW [o × rows] += dz [o × ld] · colsᵀ [ld × rows]
-                gemm(
-                    (o, rows, ld),
-                    &mut part.dw,
-                    true,
-                    &scratch.dz,
-                    (ld, 1),
-                    &scratch.cols,
-                    (1, ld),
-                );
+                (r, part)
+            })
+            .collect();
+        let mut dw = vec![T::zero(); o * rows];
+        for (r, part) in parts {
+            for (dst, src) in dw.chunks_exact_mut(rows).zip(part.chunks_exact(r.len())) {
+                dst[r.clone()].copy_from_slice(src);
             }
-            if let Some(dx) = dx.as_deref_mut() {
-                // dcols [rows × ld] = Wᵀ [rows × o] · dz [o × ld]
+        }
+        dw
+    }
+
+    /// dx by groups of images (see [`group_images`]): dcols = Wᵀ · dz[:, group], then col2im
+    /// of each image's columns. Each image's gradient is written by one task.
+    fn input_gradient<T: WithDType>(&self, t: &Inputs<'_, T>, dz: &[T], n: usize) -> Vec<T> {
+        let (g, o) = (self.g, self.o);
+        let (rows, l, image) = (g.rows(), g.positions(), g.image());
+        let per = group_images(l);
+        let mut dx = vec![T::zero(); n * image];
+        dx.par_chunks_mut(per * image).enumerate().for_each_init(
+            || vec![T::zero(); rows * per * l],
+            |cols, (task, dx)| {
+                let images = dx.len() / image;
+                let ld = images * l;
+                // dcols [rows × ld] = Wᵀ [rows × o] · dz[:, group] [o × ld]
                 gemm(
                     (rows, ld, o),
-                    &mut scratch.cols,
+                    cols,
                     false,
                     t.w,
                     (1, rows),
-                    &scratch.dz,
-                    (ld, 1),
+                    &dz[task * per * l..],
+                    (n * l, 1),
                 );
-                for (j, i) in group.enumerate() {
-                    let dxi = &mut dx[(i - first) * image..][..image];
-                    col2im_ld(&scratch.cols[j * l..], g, dxi, ld);
+                for (j, dxi) in dx.chunks_exact_mut(image).enumerate() {
+                    col2im_ld(&cols[j * l..], g, dxi, ld);
                 }
-            }
-        }
+            },
+        );
+        dx
     }
 
-    /// dx (when `want_x`), dW and db. The images are cut into tasks of [`TASK_IMAGES`] that
-    /// rayon hands to whichever thread is free (a slower core does not hold the others up);
-    /// each task sums its own dW and db, and the task sums are added in task order, so the
-    /// bits do not depend on the number of threads or on which thread ran what.
+    /// dx (when `want_x`), dW (when the weight takes a gradient; empty otherwise) and db.
     fn backward<T: WithDType>(
         &self,
         t: Inputs<'_, T>,
         n: usize,
         want_x: bool,
     ) -> (Option<Vec<T>>, Vec<T>, Vec<T>) {
-        let (g, o) = (self.g, self.o);
-        let image = g.image();
-        let tasks = n.div_ceil(TASK_IMAGES);
-        let images = |task: usize| task * TASK_IMAGES..((task + 1) * TASK_IMAGES).min(n);
-        let scratch = || Scratch::new(o, g);
-        let run = |scratch: &mut Scratch<T>, task: usize, dx: Option<&mut [T]>| {
-            let mut part = Partial::new(o, g, t.want_w);
-            self.backward_images(t, images(task), dx, scratch, &mut part);
-            part
-        };
-        let (dx, parts): (_, Vec<Partial<T>>) = if want_x {
-            let mut dx = vec![T::zero(); n * image];
-            let parts = dx
-                .par_chunks_mut(TASK_IMAGES * image)
-                .enumerate()
-                .map_init(scratch, |s, (task, dx)| run(s, task, Some(dx)))
-                .collect();
-            (Some(dx), parts)
+        let (dz, db) = self.batch_gradient(&t, n);
+        let dw = if t.want_w {
+            self.weight_gradient(&t, &dz, n)
         } else {
-            let parts = (0..tasks)
-                .into_par_iter()
-                .map_init(scratch, |s, task| run(s, task, None))
-                .collect();
-            (None, parts)
+            Vec::new()
         };
-        let (dw, db) = Partial::sum_in_order(parts, Partial::new(o, g, t.want_w));
+        let dx = want_x.then(|| self.input_gradient(&t, &dz, n));
         (dx, dw, db)
     }
 }
 
-/// Images per backward task (see [`ConvOp::backward`]).
-const TASK_IMAGES: usize = 4;
+/// Σ v in eight interleaved partial sums (vectorised, unlike one running sum whose every add
+/// waits for the previous one), combined in a fixed order: the same bits on every run.
+fn lanes_sum<T: WithDType>(v: &[T]) -> T {
+    let mut lanes = [T::zero(); 8];
+    let chunks = v.chunks_exact(8);
+    let tail = chunks.remainder().iter().fold(T::zero(), |s, &x| s + x);
+    for c in chunks {
+        for (l, &x) in lanes.iter_mut().zip(c) {
+            *l += x;
+        }
+    }
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + b) + (c + d)) + ((e + f) + (g + h)) + tail
+}
 
-/// Images whose columns share one backward GEMM. One image makes thin products for small
-/// outputs (dW's inner dimension is l = oh·ow, 64 in scene-net-s's 8×8 layers) and repacks W
-/// for every image; two side by side were 5–7% faster on the whole training step than one, and
-/// four slower than two (cache), in alternating runs of `cargo bench --bench nn -- scene`.
-/// Large outputs (l > 1024, AlexNet's first layers) gain nothing and keep one.
+/// Images whose columns share one GEMM of the input gradient. One image makes thin products
+/// for small outputs (l = oh·ow is 64 in scene-net-s's 8×8 layers) and repacks W for every
+/// image; two side by side were 5–7% faster on the whole training step than one, and four
+/// slower than two (cache). Large outputs (l > 1024, AlexNet's first layers) keep one.
 fn group_images(l: usize) -> usize {
     if l <= 1024 {
-        2.min(TASK_IMAGES)
+        2
     } else {
         1
     }
@@ -317,58 +332,6 @@ struct Inputs<'a, T> {
     dy: &'a [T],
     argmax: &'a [u8],
     want_w: bool,
-}
-
-/// One thread's scratch buffers: dz and the columns of a group of images (see `group_images`).
-struct Scratch<T> {
-    dz: Vec<T>,
-    cols: Vec<T>,
-}
-
-impl<T: WithDType> Scratch<T> {
-    fn new(o: usize, g: Window) -> Self {
-        let width = group_images(g.positions()) * g.positions();
-        Scratch {
-            dz: vec![T::zero(); o * width],
-            cols: vec![T::zero(); g.rows() * width],
-        }
-    }
-}
-
-/// One task's dW and db sums.
-struct Partial<T> {
-    dw: Vec<T>,
-    db: Vec<T>,
-}
-
-impl<T: WithDType> Partial<T> {
-    fn new(o: usize, g: Window, want_w: bool) -> Self {
-        Partial {
-            dw: vec![T::zero(); if want_w { o * g.rows() } else { 0 }],
-            db: vec![T::zero(); o],
-        }
-    }
-
-    /// Σ of the parts' dW and db, added in the parts' order (element blocks in parallel). dW is
-    /// empty when the weight takes no gradient.
-    fn sum_in_order(parts: Vec<Self>, empty: Self) -> (Vec<T>, Vec<T>) {
-        let mut parts = parts.into_iter();
-        let first = parts.next().unwrap_or(empty);
-        let rest: Vec<Self> = parts.collect();
-        let (mut dw, mut db) = (first.dw, first.db);
-        const BLOCK: usize = 1 << 14;
-        dw.par_chunks_mut(BLOCK).enumerate().for_each(|(b, sum)| {
-            for p in &rest {
-                for (s, &v) in sum.iter_mut().zip(&p.dw[b * BLOCK..]) {
-                    *s += v;
-                }
-            }
-        });
-        for p in &rest {
-            db.iter_mut().zip(&p.db).for_each(|(s, &v)| *s += v);
-        }
-        (dw, db)
-    }
 }
 
 impl CustomOp3 for ConvOp {
@@ -641,6 +604,33 @@ mod tests {
     }
 
     #[test]
+    fn gradients_match_candle_across_image_groups_and_weight_blocks() {
+        // 19 images of 8×8 outputs: weight-gradient groups of 8, 8 and 3 images, input-gradient
+        // pairs with a lone last image; 6 input channels: three blocks of 18 weight columns.
+        let x = Var::from_tensor(&rand(&[19, 6, 8, 8], 11)).unwrap();
+        let w = Var::from_tensor(&rand(&[5, 6, 3, 3], 12)).unwrap();
+        let bias = Var::from_tensor(&rand(&[5], 13)).unwrap();
+        let ours = conv2d(&x, &w, Some(&bias), 1, 1).unwrap();
+        let theirs = x
+            .conv2d(&w, 1, 1, 1, 1)
+            .unwrap()
+            .broadcast_add(&bias.reshape((1, 5, 1, 1)).unwrap())
+            .unwrap();
+        let r = rand(ours.dims(), 14);
+        let g1 = (&ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (&theirs * &r)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        for (v, name) in [(&x, "x"), (&w, "w"), (&bias, "b")] {
+            let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
+            assert!(d < 1e-9, "gradient of {name}: {d}");
+        }
+    }
+
+    #[test]
     fn fused_pooling_matches_conv_relu_then_pool() {
         // (h, conv k, stride, pad, pool k, pool s): 2/2 as scene-net-s, 3/2 overlapping as
         // AlexNet, and a pool that leaves a remainder.
@@ -685,7 +675,8 @@ mod tests {
 
     #[test]
     fn gradients_have_the_same_bits_on_any_number_of_threads() {
-        // 11 images: three backward tasks, the last one short.
+        // 11 images: weight-gradient groups of 8 and 3, two weight blocks, input-gradient pairs
+        // with a lone last image.
         let grads = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

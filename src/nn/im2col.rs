@@ -69,11 +69,24 @@ pub fn im2col<T: WithDType>(x: &[T], g: Window, cols: &mut [T]) {
 /// [`im2col`] into rows `ld` ≥ oh·ow apart (row r at `cols[r·ld..][..oh·ow]`), so that the
 /// columns of several images can sit side by side in one matrix.
 pub fn im2col_ld<T: WithDType>(x: &[T], g: Window, cols: &mut [T], ld: usize) {
+    im2col_rows(x, g, 0..g.rows(), cols, ld)
+}
+
+/// Rows `rows` of [`im2col_ld`]'s matrix only, the first of them at `cols[0..]` (so that a
+/// block of the weight gradient needs only its own rows).
+pub fn im2col_rows<T: WithDType>(
+    x: &[T],
+    g: Window,
+    rows: std::ops::Range<usize>,
+    cols: &mut [T],
+    ld: usize,
+) {
     let (oh, ow, l) = (g.oh(), g.ow(), g.positions());
     debug_assert_eq!(x.len(), g.image());
-    debug_assert!(ld >= l && cols.len() >= (g.rows() - 1) * ld + l);
+    debug_assert!(rows.end <= g.rows());
+    debug_assert!(rows.is_empty() || (ld >= l && cols.len() >= (rows.len() - 1) * ld + l));
     let same = g.same_size();
-    for (row, dst) in cols.chunks_mut(ld).take(g.rows()).enumerate() {
+    for (row, dst) in rows.clone().zip(cols.chunks_mut(ld)) {
         let dst = &mut dst[..l];
         let c = row / (g.k * g.k);
         let (ki, kj) = ((row / g.k) % g.k, row % g.k);

@@ -36,10 +36,31 @@ impl Pool {
     /// maximum within the window, the first NaN if it holds one (for the fused conv + pool op of
     /// `conv_cpu`; k·k ≤ 256). One pass; the common kernels are unrolled.
     pub fn plane_with_argmax<T: WithDType>(&self, plane: &[T], out: &mut [T], arg: &mut [u8]) {
-        match self.k {
-            2 => self.argmax_k::<T, 2>(plane, out, arg),
-            3 => self.argmax_k::<T, 3>(plane, out, arg),
+        match (self.k, self.s) {
+            (2, 2) => self.argmax_2x2(plane, out, arg),
+            (2, _) => self.argmax_k::<T, 2>(plane, out, arg),
+            (3, _) => self.argmax_k::<T, 3>(plane, out, arg),
             _ => self.argmax_any(plane, out, arg, self.k),
+        }
+    }
+
+    /// The 2×2 stride-2 case (every pixel network's pooling), row by row without bounds checks
+    /// in the inner loop and without branches: the same comparisons as [`Pool::window_argmax`].
+    fn argmax_2x2<T: WithDType>(&self, plane: &[T], out: &mut [T], arg: &mut [u8]) {
+        let (ow, w) = (self.ow(), self.w);
+        let rows = out.chunks_exact_mut(ow).zip(arg.chunks_exact_mut(ow));
+        for (oy, (out, arg)) in rows.enumerate() {
+            let top = &plane[2 * oy * w..][..2 * ow];
+            let bottom = &plane[(2 * oy + 1) * w..][..2 * ow];
+            let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+            for ((v, a), (t, b)) in out.iter_mut().zip(arg.iter_mut()).zip(windows) {
+                let (mut m, mut at) = (t[0], 0u8);
+                take_if_greater(&mut m, &mut at, t[1], 1);
+                take_if_greater(&mut m, &mut at, b[0], 2);
+                take_if_greater(&mut m, &mut at, b[1], 3);
+                *v = m;
+                *a = at;
+            }
         }
     }
 
@@ -62,21 +83,16 @@ impl Pool {
     }
 
     /// The first maximum of the k×k window whose top-left element is `plane[base]`, and its
-    /// offset `dy·k + dx` in the window: strictly greater keeps the first maximum, and the first
-    /// NaN wins over any number (PyTorch's convention; a NaN propagates). The one definition of
-    /// "the maximum" that both backward passes route gradients to.
+    /// offset `dy·k + dx` in the window (see [`take_if_greater`] for the order and NaN rule).
+    /// With `take_if_greater`, the one definition of "the maximum" that both backward passes
+    /// route gradients to.
     #[inline(always)]
     fn window_argmax<T: WithDType>(&self, plane: &[T], base: usize, k: usize) -> (T, usize) {
         let (mut m, mut at) = (plane[base], 0);
         for dy in 0..k {
             let row = &plane[base + dy * self.w..][..k];
             for (dx, &x) in row.iter().enumerate() {
-                #[allow(clippy::eq_op)]
-                let take = x > m || (x != x && m == m);
-                if take {
-                    m = x;
-                    at = dy * k + dx;
-                }
+                take_if_greater(&mut m, &mut at, x, dy * k + dx);
             }
         }
         (m, at)
@@ -85,7 +101,13 @@ impl Pool {
     /// The plane index of offset `at` in the window whose top-left element is `plane[base]`.
     #[inline(always)]
     fn in_plane(&self, base: usize, at: usize) -> usize {
-        base + (at / self.k) * self.w + at % self.k
+        // Division by a constant for the common kernels (a multiply, not a `div`).
+        let (dy, dx) = match self.k {
+            2 => (at / 2, at % 2),
+            3 => (at / 3, at % 3),
+            k => (at / k, at % k),
+        };
+        base + dy * self.w + dx
     }
 
     /// For each output of one plane (row-major), the plane index of its maximum, from the
@@ -233,6 +255,18 @@ pub fn max_pool2d(x: &Tensor, k: usize, s: usize) -> Result<Tensor> {
         );
     }
     x.contiguous()?.apply_op1(MaxPool(Pool { h, w, k, s }))
+}
+
+/// One step of a window's argmax in row-major order: `x` at window offset `offset` replaces the
+/// running maximum when strictly greater (so the first maximum stays), or when it is the first
+/// NaN (PyTorch's convention: a NaN propagates). Written as selects, not branches, which
+/// mispredict on activations.
+#[inline(always)]
+fn take_if_greater<T: WithDType, I: Copy>(m: &mut T, at: &mut I, x: T, offset: I) {
+    #[allow(clippy::eq_op)]
+    let take = x > *m || (x != x && *m == *m);
+    *m = std::hint::select_unpredictable(take, x, *m);
+    *at = std::hint::select_unpredictable(take, offset, *at);
 }
 
 #[cfg(test)]
