@@ -255,3 +255,44 @@ fn the_script_api_loads_lazily() {
     assert!(e.contains("unknown option 'lazzy'"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn figures_read_lazy_images_as_eager_ones() {
+    // Pictures, decoder targets and tiles (the figures' inputs) of a lazily loaded folder are
+    // those of the eager load; other kinds are not pictures.
+    use xmodal::viz::plot::tiles::{item, Tile};
+    let dir = folder("figures");
+    let eager = load_folder(&dir, &opts(false, 0, false)).unwrap();
+    let lazy = load_folder(&dir, &opts(true, 2, false)).unwrap();
+    assert_eq!(lazy.image_side("nat").unwrap(), Some(32));
+    assert_eq!(eager.image_side("nat").unwrap(), Some(32));
+    assert_eq!(lazy.image_side("snd").unwrap(), None);
+    for i in [0, 5, 11] {
+        assert_eq!(
+            lazy.picture("nat", i).unwrap(),
+            eager.picture("nat", i).unwrap()
+        );
+        match (
+            item(&lazy, "nat", i).unwrap(),
+            item(&eager, "nat", i).unwrap(),
+        ) {
+            (Tile::Image(a), Tile::Image(b)) => assert_eq!(a, b),
+            _ => panic!("image item {i} is not an image tile"),
+        }
+        match (
+            item(&lazy, "snd", i).unwrap(),
+            item(&eager, "snd", i).unwrap(),
+        ) {
+            (Tile::Image(a), Tile::Image(b)) => assert_eq!(a, b),
+            _ => panic!("sound item {i} is not a spectrogram tile"),
+        }
+    }
+    let t =
+        |ds: &Dataset| flat(&xmodal::viz::inverter::targets(ds, "nat", 16, &Device::Cpu).unwrap());
+    assert_eq!(t(&lazy), t(&eager));
+    let e = lazy.picture("snd", 0).unwrap_err().to_string();
+    assert!(e.contains("'snd' does not hold images"), "{e}");
+    let e = lazy.picture("nat", 12).unwrap_err().to_string();
+    assert!(e.contains("item 12 of 'nat', which has 12"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -312,6 +312,54 @@ impl Dataset {
         !self.mods.is_empty() && self.mods.iter().all(|m| m.pair_ids.is_some())
     }
 
+    /// The side in pixels of an image modality's pictures (eager or lazily loaded); `None` for
+    /// other kinds.
+    pub fn image_side(&self, modality: &str) -> Result<Option<usize>> {
+        Ok(match &self.modality(modality)?.store {
+            Store::Images { size, .. } => Some(*size),
+            Store::Lazy(l) if l.kind() == ModalityKind::Image => Some(l.image_size()),
+            _ => None,
+        })
+    }
+
+    /// Item `i` of an image modality as an RGB picture; a lazily loaded folder decodes the file
+    /// now (not cached). For figures and decoders' targets.
+    pub fn picture(&self, modality: &str, i: usize) -> Result<image::RgbImage> {
+        let op = "picture";
+        let n = self.len_of(modality)?;
+        if i >= n {
+            return Err(Error::invalid(
+                op,
+                "index",
+                format!("item {i} of '{modality}', which has {n}"),
+            ));
+        }
+        let (side, px): (usize, Arc<[u8]>) = match &self.modality(modality)?.store {
+            Store::Images { size, data } => (*size, data[i].clone()),
+            Store::Lazy(l) if l.kind() == ModalityKind::Image => match l.raw(i)? {
+                super::folder::Sample::Image(px) => (l.image_size(), px),
+                _ => {
+                    return Err(Error::msg(format!(
+                        "{op}: item {i} of '{modality}' did not decode to an image"
+                    )))
+                }
+            },
+            _ => {
+                return Err(Error::invalid(
+                    op,
+                    "modality",
+                    format!("'{modality}' does not hold images"),
+                ))
+            }
+        };
+        image::RgbImage::from_raw(side as u32, side as u32, px.to_vec()).ok_or_else(|| {
+            Error::msg(format!(
+                "{op}: item {i} of '{modality}' has {} bytes, not {side}×{side}×3",
+                px.len()
+            ))
+        })
+    }
+
     /// The shape of one sample's network input.
     pub fn input_shape(&self, modality: &str) -> Result<Vec<usize>> {
         Ok(match &self.modality(modality)?.store {

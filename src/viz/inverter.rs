@@ -19,7 +19,7 @@
 //! triangle filter) in [0, 1], and AdamW (no weight decay, constant learning rate) minimises the
 //! mean squared error over seeded shuffled batches.
 
-use crate::data::{Dataset, ModalityKind, Store};
+use crate::data::{Dataset, ModalityKind};
 use crate::error::{Context, Error, Result};
 use crate::nn::init::SeededStore;
 use crate::nn::layers::{conv2d, linear, Conv2d, Linear};
@@ -205,19 +205,18 @@ impl Inverter {
 /// The images of `modality` downsampled to `size`, as [n, 3, size, size] in [0, 1].
 pub fn targets(ds: &Dataset, modality: &str, size: usize, dev: &Device) -> Result<Tensor> {
     let op = "viz::train_inverter";
-    let Store::Images { size: s0, data } = ds.store(modality)? else {
+    if ds.image_side(modality)?.is_none() {
         return Err(Error::invalid(
             op,
             "modality",
             format!("'{modality}' does not hold images"),
         ));
-    };
-    let hw = size * size;
-    let mut v = Vec::with_capacity(data.len() * 3 * hw);
-    for px in data {
-        let img = image::RgbImage::from_raw(*s0 as u32, *s0 as u32, px.to_vec())
-            .ok_or_else(|| Error::msg(format!("{op}: an image has the wrong size")))?;
-        let small = if *s0 == size {
+    }
+    let (n, hw) = (ds.len_of(modality)?, size * size);
+    let mut v = Vec::with_capacity(n * 3 * hw);
+    for i in 0..n {
+        let img = ds.picture(modality, i)?;
+        let small = if img.width() as usize == size {
             img
         } else {
             image::imageops::resize(
@@ -232,7 +231,7 @@ pub fn targets(ds: &Dataset, modality: &str, size: usize, dev: &Device) -> Resul
             v.extend((0..hw).map(|p| raw[p * 3 + c] as f32 / 255.0));
         }
     }
-    Tensor::from_vec(v, (data.len(), 3, size, size), &Device::Cpu)
+    Tensor::from_vec(v, (n, 3, size, size), &Device::Cpu)
         .and_then(|t| t.to_device(dev))
         .op(op)
 }

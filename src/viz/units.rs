@@ -578,10 +578,7 @@ pub fn top_units(net: &CrossModalNet, ds: &Dataset, o: &UnitOpts) -> Result<Unit
     for u in units.iter_mut() {
         for (t, m) in u.per_modality.iter_mut().zip(&md) {
             if m.spatial {
-                let size = match data.store(&m.name)? {
-                    Store::Images { size, .. } => *size,
-                    _ => 0,
-                };
+                let size = data.image_side(&m.name)?.unwrap_or(0);
                 t.masks = t
                     .items
                     .iter()

@@ -4,7 +4,7 @@
 //! a short label. Also the mask overlay of unit visualisations and framed, captioned cells.
 
 use super::{drawing, FONT};
-use crate::data::{Dataset, Store};
+use crate::data::{Dataset, ModalityKind, Store};
 use crate::error::{Context, Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -93,23 +93,17 @@ pub fn item(ds: &Dataset, modality: &str, i: usize) -> Result<Tile> {
         ));
     }
     Ok(match ds.store(modality)? {
-        Store::Images { size, data } => Tile::Image(
-            image::RgbImage::from_raw(*size as u32, *size as u32, data[i].to_vec())
-                .ok_or_else(|| Error::msg(format!("{op}: image {i} has the wrong size")))?,
-        ),
+        Store::Images { .. } => Tile::Image(ds.picture(modality, i)?),
         Store::Texts(d) => Tile::Text(d[i].to_string()),
         Store::Sounds { .. } => sound_tile(ds, modality, i)?,
-        // A folder loaded with `lazy: true`: the file is decoded now.
-        Store::Lazy(lazy) => match lazy.raw(i)? {
-            crate::data::folder::Sample::Image(px) => {
-                let size = lazy.image_size() as u32;
-                Tile::Image(
-                    image::RgbImage::from_raw(size, size, px.to_vec())
-                        .ok_or_else(|| Error::msg(format!("{op}: image {i} has the wrong size")))?,
-                )
-            }
-            crate::data::folder::Sample::Text(t) => Tile::Text(t.to_string()),
-            crate::data::folder::Sample::Sound(_) => sound_tile(ds, modality, i)?,
+        // A folder loaded with `lazy: true`: the file is decoded now, once.
+        Store::Lazy(lazy) => match lazy.kind() {
+            ModalityKind::Image => Tile::Image(ds.picture(modality, i)?),
+            ModalityKind::Sound => sound_tile(ds, modality, i)?,
+            _ => match lazy.raw(i)? {
+                crate::data::folder::Sample::Text(t) => Tile::Text(t.to_string()),
+                _ => Tile::Text(format!("{modality} #{i}")),
+            },
         },
         Store::Features { dim, .. } => Tile::Text(format!("{modality} #{i} ({dim}-d features)")),
     })
