@@ -332,7 +332,7 @@ fn draw_map_heatmap(t: &RetrievalTable, o: &Opts) -> Result<()> {
 /// The layers in their network order, then any others alphabetically.
 fn layer_order(mut layers: Vec<String>) -> Vec<String> {
     let rank = |l: &str| {
-        ["pool5", "fc6", "fc7", "logits", "fc8"]
+        ["pool5", "fc6", "fc7", "logits"]
             .iter()
             .position(|x| *x == l)
             .unwrap_or(9)
@@ -411,6 +411,12 @@ fn compare_series(op: &str, d: &Dynamic) -> Result<(Vec<String>, Series2)> {
                         ),
                     )
                 })?;
+                // `fc8` is the trunk's other name for the logits: one group.
+                let layer = if layer.as_str() == "fc8" {
+                    "logits"
+                } else {
+                    layer.as_str()
+                };
                 vals.push((layer.to_string(), t.mean()));
                 layers.push(layer.to_string());
             }
@@ -1167,6 +1173,21 @@ mod tests {
         let bare = &series.iter().find(|s| s.0 == "bare").unwrap().1;
         assert!(
             bare[0].is_nan() && (bare[1] - t.mean()).abs() < 1e-12,
+            "{series:?}"
+        );
+        // `fc8` and `logits` name the same layer: one group, after fc7.
+        let (mut a, mut b) = (Map::new(), Map::new());
+        a.insert("fc8".into(), Dynamic::from(t.clone()));
+        b.insert("logits".into(), Dynamic::from(t.clone()));
+        b.insert("fc7".into(), Dynamic::from(t.clone()));
+        let mut rows = Map::new();
+        rows.insert("A".into(), Dynamic::from(a));
+        rows.insert("B".into(), Dynamic::from(b));
+        let (groups, series) = compare_series("plot::compare", &Dynamic::from(rows)).unwrap();
+        assert_eq!(groups, ["fc7", "logits"]);
+        let a = &series.iter().find(|s| s.0 == "A").unwrap().1;
+        assert!(
+            a[0].is_nan() && (a[1] - t.mean()).abs() < 1e-12,
             "{series:?}"
         );
     }
