@@ -485,9 +485,20 @@ pub fn top_units(net: &CrossModalNet, ds: &Dataset, o: &UnitOpts) -> Result<Unit
                 .iter()
                 .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
             let silent = hi - lo <= 1e-7 * (1.0 + hi.abs()) || !(hi - lo).is_finite();
+            // The k most active items, highest first (a strict order: activation, then the
+            // seeded tie rank, then the index), without sorting all of them.
             let mut order: Vec<usize> = (0..a.len()).collect();
-            order.sort_by(|&i, &j| a[j].total_cmp(&a[i]).then(m.tie[i].cmp(&m.tie[j])));
-            order.truncate(k);
+            let by = |i: &usize, j: &usize| {
+                a[*j]
+                    .total_cmp(&a[*i])
+                    .then(m.tie[*i].cmp(&m.tie[*j]))
+                    .then(i.cmp(j))
+            };
+            if k < order.len() {
+                order.select_nth_unstable_by(k, by);
+                order.truncate(k);
+            }
+            order.sort_unstable_by(by);
             let labels: Vec<usize> = order.iter().map(|&i| m.labels[i]).collect();
             let weights: Vec<f64> = (0..labels.len()).map(|p| (k - p) as f64).collect();
             per.push(TopItems {
