@@ -312,6 +312,19 @@ impl Dataset {
         !self.mods.is_empty() && self.mods.iter().all(|m| m.pair_ids.is_some())
     }
 
+    /// An error for `op` naming the item when `i` is not an item of `modality`.
+    pub fn check_item(&self, op: &str, modality: &str, i: usize) -> Result<()> {
+        let n = self.len_of(modality)?;
+        if i >= n {
+            return Err(Error::invalid(
+                op,
+                "index",
+                format!("item {i} of '{modality}', which has {n}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The side in pixels of an image modality's pictures (eager or lazily loaded); `None` for
     /// other kinds.
     pub fn image_side(&self, modality: &str) -> Result<Option<usize>> {
@@ -326,14 +339,7 @@ impl Dataset {
     /// now (not cached). For figures and decoders' targets.
     pub fn picture(&self, modality: &str, i: usize) -> Result<image::RgbImage> {
         let op = "picture";
-        let n = self.len_of(modality)?;
-        if i >= n {
-            return Err(Error::invalid(
-                op,
-                "index",
-                format!("item {i} of '{modality}', which has {n}"),
-            ));
-        }
+        self.check_item(op, modality, i)?;
         let (side, px): (usize, Arc<[u8]>) = match &self.modality(modality)?.store {
             Store::Images { size, data } => (*size, data[i].clone()),
             Store::Lazy(l) if l.kind() == ModalityKind::Image => match l.raw(i)? {

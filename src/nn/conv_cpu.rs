@@ -588,13 +588,7 @@ mod tests {
                 let case = format!("k={k} s={stride} p={pad} relu={relu}");
                 assert!(max_diff(&ours, &theirs) < 1e-10, "forward {case}");
                 let r = rand(ours.dims(), 4);
-                let g1 = (&ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
-                let g2 = (&theirs * &r)
-                    .unwrap()
-                    .sum_all()
-                    .unwrap()
-                    .backward()
-                    .unwrap();
+                let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
                 for v in [&x, &w, &bias] {
                     let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
                     assert!(d < 1e-9, "gradient {case}: {d}");
@@ -617,13 +611,7 @@ mod tests {
             .broadcast_add(&bias.reshape((1, 5, 1, 1)).unwrap())
             .unwrap();
         let r = rand(ours.dims(), 14);
-        let g1 = (&ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
-        let g2 = (&theirs * &r)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
         for (v, name) in [(&x, "x"), (&w, "w"), (&bias, "b")] {
             let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
             assert!(d < 1e-9, "gradient of {name}: {d}");
@@ -689,7 +677,7 @@ mod tests {
                 let b = Var::from_tensor(&f32(rand(&[6], 7))).unwrap();
                 let y = conv2d_relu(&x, &w, Some(&b), 1, 1).unwrap();
                 let r = f32(rand(y.dims(), 8));
-                let g = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+                let g = weighted_grads(&y, &r);
                 [&x, &w, &b].map(|v| {
                     let t = g.get(v).unwrap().flatten_all().unwrap();
                     t.to_vec1::<f32>()
@@ -703,6 +691,11 @@ mod tests {
         let one = grads(1);
         assert_eq!(one, grads(2));
         assert_eq!(one, grads(3));
+    }
+
+    /// The gradients of Σ y ⊙ r (a random weighting, so that every output counts differently).
+    fn weighted_grads(y: &Tensor, r: &Tensor) -> candle_core::backprop::GradStore {
+        (y * r).unwrap().sum_all().unwrap().backward().unwrap()
     }
 
     /// Central differences of `f` at `x`, one element at a time.

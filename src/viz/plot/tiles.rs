@@ -83,15 +83,7 @@ pub fn spectrogram(values: &[f32], mels: usize, frames: usize) -> image::RgbImag
 
 /// The tile of item `i` of `modality`.
 pub fn item(ds: &Dataset, modality: &str, i: usize) -> Result<Tile> {
-    let op = "plot tile";
-    let n = ds.len_of(modality)?;
-    if i >= n {
-        return Err(Error::invalid(
-            op,
-            "index",
-            format!("item {i} of '{modality}', which has {n}"),
-        ));
-    }
+    ds.check_item("plot tile", modality, i)?;
     Ok(match ds.store(modality)? {
         Store::Images { .. } => Tile::Image(ds.picture(modality, i)?),
         Store::Texts(d) => Tile::Text(d[i].to_string()),
