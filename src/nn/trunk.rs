@@ -20,6 +20,8 @@ pub struct Activations {
 impl Activations {
     /// The layer names in order.
     pub const NAMES: [&'static str; 4] = ["pool5", "fc6", "fc7", "logits"];
+    /// The names [`Activations::get`] accepts: [`Activations::NAMES`] and `fc8` (the logits).
+    pub const ACCEPTED: [&'static str; 5] = ["pool5", "fc6", "fc7", "logits", "fc8"];
 
     /// One activation by name (`"fc8"` is accepted for the logits).
     pub fn get(&self, name: &str) -> Option<&Tensor> {

@@ -243,7 +243,7 @@ fn draw_retrievals(net: &ScriptNet, data: &Dataset, opts: Map, path: &str) -> Re
     let eo = crate::viz::retrieve::ExampleOpts {
         queries: o.usize("queries", d.queries)?,
         k: o.usize("k", d.k)?,
-        layer: o.choice("layer", &d.layer, &["pool5", "fc6", "fc7", "logits", "fc8"])?,
+        layer: o.choice("layer", &d.layer, &crate::nn::Activations::ACCEPTED)?,
         modalities: o.strings("modalities", &[])?,
         seed: o.seed()?,
         batch: o.usize("batch", d.batch)?,
@@ -332,7 +332,7 @@ fn draw_map_heatmap(t: &RetrievalTable, o: &Opts) -> Result<()> {
 /// The layers in their network order, then any others alphabetically.
 fn layer_order(mut layers: Vec<String>) -> Vec<String> {
     let rank = |l: &str| {
-        ["pool5", "fc6", "fc7", "logits"]
+        crate::nn::Activations::NAMES
             .iter()
             .position(|x| *x == l)
             .unwrap_or(9)

@@ -552,7 +552,7 @@ pub fn penalty_term(
     opts: Map,
 ) -> Result<Term> {
     let o = Opts::new("reg::penalty", opts, &["modalities"])?;
-    if !["pool5", "fc6", "fc7", "logits"].contains(&layer) {
+    if !crate::nn::Activations::NAMES.contains(&layer) {
         return Err(Error::invalid(
             "reg::penalty",
             "layer",

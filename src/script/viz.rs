@@ -62,7 +62,7 @@ pub fn unit_options(map: Map) -> Result<UnitOpts> {
         ),
     };
     Ok(UnitOpts {
-        layer: o.choice("layer", &d.layer, &["pool5", "fc6", "fc7", "logits", "fc8"])?,
+        layer: o.choice("layer", &d.layer, &crate::nn::Activations::ACCEPTED)?,
         units,
         k: o.usize("k", d.k)?,
         modalities: o.strings("modalities", &[])?,
@@ -91,7 +91,7 @@ pub fn inverter_options(map: Map) -> Result<InverterOpts> {
     let o = Opts::new("viz::train_inverter", map, INVERTER_KEYS)?;
     let d = InverterOpts::default();
     Ok(InverterOpts {
-        layer: o.choice("layer", &d.layer, &["pool5", "fc6", "fc7", "logits", "fc8"])?,
+        layer: o.choice("layer", &d.layer, &crate::nn::Activations::ACCEPTED)?,
         modality: o.string("modality", &d.modality)?,
         size: o.usize("size", d.size)?,
         steps: o.usize("steps", d.steps)?,
