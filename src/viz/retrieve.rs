@@ -5,7 +5,6 @@
 use crate::data::Dataset;
 use crate::error::{Context, Error, Result};
 use crate::nn::CrossModalNet;
-use candle_core::{DType, Device};
 
 /// Options of [`examples`].
 #[derive(Clone, Debug)]
@@ -116,12 +115,7 @@ pub fn examples(net: &CrossModalNet, ds: &Dataset, o: &ExampleOpts) -> Result<Ve
     let data = ds.only(&mods)?;
     let f = crate::eval::extract::features(net, &data, &o.layer, o.batch.max(1))?;
     let (_, d) = f.x.dims2().op(op)?;
-    let x: Vec<f64> =
-        f.x.to_dtype(DType::F64)
-            .and_then(|t| t.to_device(&Device::Cpu))
-            .and_then(|t| t.flatten_all())
-            .and_then(|t| t.to_vec1())
-            .op(op)?;
+    let x = crate::tensor::to_f64_vec(&f.x)?;
     let unit = |row: usize| -> Vec<f64> {
         let v = &x[row * d..(row + 1) * d];
         let n = v.iter().map(|a| a * a).sum::<f64>().sqrt();
