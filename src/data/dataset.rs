@@ -264,8 +264,18 @@ impl Dataset {
         self.mods.iter().map(|m| m.name.clone()).collect()
     }
 
+    /// The category names, indexed by label.
     pub fn categories(&self) -> &[String] {
         &self.categories
+    }
+
+    /// The name of category `label`, or the number itself when the data set has no name for
+    /// it (for figures and tables).
+    pub fn category_name(&self, label: usize) -> String {
+        self.categories
+            .get(label)
+            .cloned()
+            .unwrap_or_else(|| label.to_string())
     }
 
     /// All samples of all modalities.

@@ -537,11 +537,7 @@ pub fn top_units(net: &CrossModalNet, ds: &Dataset, o: &UnitOpts) -> Result<Unit
         Unit {
             index: unit,
             category,
-            category_name: data
-                .categories()
-                .get(category)
-                .cloned()
-                .unwrap_or_else(|| category.to_string()),
+            category_name: data.category_name(category),
             score: per.iter().map(|t| t.purity).sum::<f64>() / nm,
             agreement: agree as f64 / nm,
             per_modality: per,

@@ -236,10 +236,7 @@ impl Inversions {
                     .map(|&i| tiles::item(ds, m, i))
                     .collect::<Result<_>>()?,
                 outputs: out,
-                categories: pick
-                    .iter()
-                    .map(|&i| ds.categories().get(labels[i]).cloned().unwrap_or_default())
-                    .collect(),
+                categories: pick.iter().map(|&i| ds.category_name(labels[i])).collect(),
             });
         }
         Ok(Inversions {

@@ -227,12 +227,7 @@ impl Retrievals {
         layer: &str,
         title: &str,
     ) -> Result<Retrievals> {
-        let cat = |l: usize| {
-            ds.categories()
-                .get(l)
-                .cloned()
-                .unwrap_or_else(|| l.to_string())
-        };
+        let cat = |l: usize| ds.category_name(l);
         let mut rows = vec![];
         for e in examples {
             let mut groups = vec![];
