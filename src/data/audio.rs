@@ -147,34 +147,19 @@ pub fn log_mel(x: &[f32], cfg: &MelConfig, filters: &[Vec<f32>]) -> Vec<f32> {
 /// Read a WAV file as mono f32 in [-1, 1] and its rate. Supported: integer PCM of 8–32 bits or
 /// 32-bit float, any channel count (averaged).
 pub fn read_wav(path: &Path) -> Result<(Vec<f32>, u32)> {
-    let op = "data::read_wav";
-    let mut r = hound::WavReader::open(path)
-        .map_err(|e| Error::file(op, path, format!("unsupported or corrupt WAV: {e}")))?;
-    let spec = r.spec();
+    let (mut r, spec) = open_wav(path)?;
     let ch = spec.channels.max(1) as usize;
-    let bad = |e: hound::Error| Error::file(op, path, format!("unreadable WAV samples: {e}"));
-    let raw: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float if spec.bits_per_sample == 32 => r
-            .samples::<f32>()
+    let bad = |e: hound::Error| Error::file(WAV_OP, path, format!("unreadable WAV samples: {e}"));
+    let raw: Vec<f32> = if spec.sample_format == hound::SampleFormat::Float {
+        r.samples::<f32>()
             .collect::<std::result::Result<_, _>>()
-            .map_err(bad)?,
-        hound::SampleFormat::Int if (8..=32).contains(&spec.bits_per_sample) => {
-            let scale = 2f32.powi(spec.bits_per_sample as i32 - 1);
-            r.samples::<i32>()
-                .map(|s| s.map(|v| v as f32 / scale))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(bad)?
-        }
-        f => {
-            return Err(Error::file(
-                op,
-                path,
-                format!(
-                    "unsupported WAV format: {f:?} with {} bits per sample; use PCM 16-bit or float 32-bit",
-                    spec.bits_per_sample
-                ),
-            ))
-        }
+            .map_err(bad)?
+    } else {
+        let scale = 2f32.powi(spec.bits_per_sample as i32 - 1);
+        r.samples::<i32>()
+            .map(|s| s.map(|v| v as f32 / scale))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(bad)?
     };
     let mono = raw
         .chunks(ch)
@@ -185,22 +170,36 @@ pub fn read_wav(path: &Path) -> Result<(Vec<f32>, u32)> {
 
 /// Check a WAV header (opens, format supported) without reading the samples.
 pub fn check_wav(path: &Path) -> Result<()> {
-    let op = "data::read_wav";
+    open_wav(path).map(|_| ())
+}
+
+const WAV_OP: &str = "data::read_wav";
+
+/// Open a WAV file and check that [`read_wav`] supports its sample format.
+fn open_wav(
+    path: &Path,
+) -> Result<(
+    hound::WavReader<std::io::BufReader<std::fs::File>>,
+    hound::WavSpec,
+)> {
     let r = hound::WavReader::open(path)
-        .map_err(|e| Error::file(op, path, format!("unsupported or corrupt WAV: {e}")))?;
+        .map_err(|e| Error::file(WAV_OP, path, format!("unsupported or corrupt WAV: {e}")))?;
     let spec = r.spec();
-    match spec.sample_format {
-        hound::SampleFormat::Float if spec.bits_per_sample == 32 => Ok(()),
-        hound::SampleFormat::Int if (8..=32).contains(&spec.bits_per_sample) => Ok(()),
-        f => Err(Error::file(
-            op,
+    let supported = match spec.sample_format {
+        hound::SampleFormat::Float => spec.bits_per_sample == 32,
+        hound::SampleFormat::Int => (8..=32).contains(&spec.bits_per_sample),
+    };
+    if !supported {
+        return Err(Error::file(
+            WAV_OP,
             path,
             format!(
-                "unsupported WAV format: {f:?} with {} bits per sample; use PCM 16-bit or float 32-bit",
-                spec.bits_per_sample
+                "unsupported WAV format: {:?} with {} bits per sample; use PCM 16-bit or float 32-bit",
+                spec.sample_format, spec.bits_per_sample
             ),
-        )),
+        ));
     }
+    Ok((r, spec))
 }
 
 /// Write mono 16-bit PCM.
