@@ -104,12 +104,7 @@ fn lr_mults(o: &Opts, op: &str) -> Result<Vec<(String, f64)>> {
     })?;
     map.iter()
         .map(|(k, v)| {
-            let m = v
-                .as_float()
-                .or_else(|_| v.as_int().map(|i| i as f64))
-                .map_err(|t| {
-                    Error::invalid(op, "lr_mult", format!("'{k}' should be a number, got {t}"))
-                })?;
+            let m = super::convert::number(op, &format!("lr_mult.{k}"), v)?;
             Ok((k.to_string(), m))
         })
         .collect()
