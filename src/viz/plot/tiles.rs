@@ -88,15 +88,12 @@ pub fn item(ds: &Dataset, modality: &str, i: usize) -> Result<Tile> {
         Store::Images { .. } => Tile::Image(ds.picture(modality, i)?),
         Store::Texts(d) => Tile::Text(d[i].to_string()),
         Store::Sounds { .. } => sound_tile(ds, modality, i)?,
-        // A folder loaded with `lazy: true`: the file is decoded now, once.
-        Store::Lazy(lazy) => match lazy.kind() {
-            ModalityKind::Image => Tile::Image(ds.picture(modality, i)?),
-            ModalityKind::Sound => sound_tile(ds, modality, i)?,
-            _ => match lazy.raw(i)? {
-                crate::data::folder::Sample::Text(t) => Tile::Text(t.to_string()),
-                _ => Tile::Text(format!("{modality} #{i}")),
-            },
-        },
+        // A folder loaded with `lazy: true` holds images or sounds (texts are read at load);
+        // the file is decoded now, once.
+        Store::Lazy(lazy) if lazy.kind() == ModalityKind::Image => {
+            Tile::Image(ds.picture(modality, i)?)
+        }
+        Store::Lazy(_) => sound_tile(ds, modality, i)?,
         Store::Features { dim, .. } => Tile::Text(format!("{modality} #{i} ({dim}-d features)")),
     })
 }
