@@ -79,35 +79,28 @@ fn scene_net(iters: usize) {
         &dev,
     )
     .unwrap();
-    let fwd = timed(iters, || {
-        net.forward("nat", &x, false).unwrap();
-    });
-    let mut sgd = SGD::new(net.trainable_vars(), 0.01).unwrap();
-    let mut step = 0u64;
-    // Where a training step's time goes: forward + loss, backward, optimizer (ms per step).
-    let mut phases: [Vec<f64>; 3] = Default::default();
-    let train = timed(iters, || {
-        step += 1;
-        let t0 = Instant::now();
-        let a = net.forward_train("nat", &x, step).unwrap();
-        let loss = cross_entropy(&a.logits, &y).unwrap();
-        let t1 = Instant::now();
-        let grads = loss.backward().unwrap();
-        let t2 = Instant::now();
-        sgd.step(&grads).unwrap();
-        drop((grads, a, loss));
-        for (p, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t2.elapsed()]) {
-            p.push(d.as_secs_f64() * 1e3);
-        }
-    });
-    let [f, bw, o] = phases.map(median);
+    let (fwd, train, [f, bw, o]) = measure(&net, &x, &y, iters);
     println!("scene-net-s, batch {b}, CPU, f32 (median of {iters} steps after 3 warm-ups)");
+    let algo = std::env::var(ALGO).unwrap_or_else(|_| "auto".into());
     println!(
-        "  xmodal (candle)  forward {:>7.1} img/s   train step {:>7.1} img/s",
+        "  xmodal (candle)  forward {:>7.1} img/s   train step {:>7.1} img/s   ({ALGO}={algo})",
         b as f64 / fwd,
         b as f64 / train
     );
     println!("  xmodal train step, ms: forward+loss {f:.1}, backward {bw:.1}, optimizer {o:.1}");
+    // The same net with every convolution by im2col + GEMM (no Winograd), for comparison.
+    let before = std::env::var(ALGO).ok();
+    std::env::set_var(ALGO, "im2col");
+    let (fwd2, train2, _) = measure(&net, &x, &y, iters);
+    match before {
+        Some(v) => std::env::set_var(ALGO, v),
+        None => std::env::remove_var(ALGO),
+    }
+    println!(
+        "  xmodal (candle)  forward {:>7.1} img/s   train step {:>7.1} img/s   ({ALGO}=im2col)",
+        b as f64 / fwd2,
+        b as f64 / train2
+    );
     match peer("scene_net_torch.py", &[&iters.to_string()]) {
         Ok(kv) => {
             let get = |k: &str| {
@@ -129,6 +122,35 @@ fn scene_net(iters: usize) {
         }
         Err(e) => println!("  peer skipped: {e}"),
     }
+}
+
+/// The variable that picks the convolution algorithm (`xmodal::nn::conv_cpu::Algo::VAR`).
+const ALGO: &str = xmodal::nn::conv_cpu::Algo::VAR;
+
+/// Forward and training-step seconds (medians), and the step's phases in ms: forward + loss,
+/// backward, optimizer.
+fn measure(net: &CrossModalNet, x: &Tensor, y: &Tensor, iters: usize) -> (f64, f64, [f64; 3]) {
+    let fwd = timed(iters, || {
+        net.forward("nat", x, false).unwrap();
+    });
+    let mut sgd = SGD::new(net.trainable_vars(), 0.01).unwrap();
+    let mut step = 0u64;
+    let mut phases: [Vec<f64>; 3] = Default::default();
+    let train = timed(iters, || {
+        step += 1;
+        let t0 = Instant::now();
+        let a = net.forward_train("nat", x, step).unwrap();
+        let loss = cross_entropy(&a.logits, y).unwrap();
+        let t1 = Instant::now();
+        let grads = loss.backward().unwrap();
+        let t2 = Instant::now();
+        sgd.step(&grads).unwrap();
+        drop((grads, a, loss));
+        for (p, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t2.elapsed()]) {
+            p.push(d.as_secs_f64() * 1e3);
+        }
+    });
+    (fwd, train, phases.map(median))
 }
 
 fn gmm_em() {

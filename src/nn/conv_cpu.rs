@@ -24,8 +24,10 @@
 //! threads. f32 and f64.
 
 use super::cpu_slice::{contiguous, on_cpu};
+use super::gemm_cpu::gemm;
 use super::im2col::{col2im_ld, im2col, im2col_rows, Window};
 use super::pool_cpu::Pool;
+use super::winograd::{self, Plan};
 use std::sync::OnceLock;
 
 const OP: &str = "conv2d (CPU op)";
@@ -33,44 +35,42 @@ use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp3, Device, Layout, Result, Shape, Tensor, WithDType};
 use rayon::prelude::*;
 
-/// `dst [m×n] = dst·keep + lhs [m×k] · rhs [k×n]`, every matrix given by its row and column
-/// strides; one thread (the callers parallelise over images).
-#[allow(clippy::too_many_arguments)]
-fn gemm<T: WithDType>(
-    (m, n, k): (usize, usize, usize),
-    dst: &mut [T],
-    keep: bool,
-    lhs: &[T],
-    (lhs_rs, lhs_cs): (usize, usize),
-    rhs: &[T],
-    (rhs_rs, rhs_cs): (usize, usize),
-) {
-    assert!(dst.len() >= m * n);
-    assert!(m == 0 || k == 0 || lhs.len() > (m - 1) * lhs_rs + (k - 1) * lhs_cs);
-    assert!(n == 0 || k == 0 || rhs.len() > (k - 1) * rhs_rs + (n - 1) * rhs_cs);
-    // SAFETY: the asserts above keep every index the product touches inside the slices.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            keep,
-            lhs.as_ptr(),
-            lhs_cs as isize,
-            lhs_rs as isize,
-            rhs.as_ptr(),
-            rhs_cs as isize,
-            rhs_rs as isize,
-            T::one(),
-            T::one(),
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        )
+/// How the op multiplies: im2col + GEMM (any window) or Winograd F(2×2, 3×3) (3×3 kernels at
+/// stride 1: 2.25× fewer multiplications, results equal up to rounding; see `winograd`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Algo {
+    Im2col,
+    /// F(m×m, 3×3): tiles of m × m outputs, m = 2 or 4.
+    Winograd(usize),
+}
+
+impl Algo {
+    /// The environment variable that picks the algorithm.
+    pub const VAR: &'static str = "XMODAL_CONV_ALGO";
+
+    /// From `XMODAL_CONV_ALGO` (for 3×3 stride-1 windows; im2col for every other one):
+    /// `auto` (the default) or `winograd4`: F(4×4, 3×3); `winograd2`: F(2×2, 3×3); `im2col`:
+    /// im2col + GEMM (e.g. to compare with runs made before Winograd, bit for bit).
+    pub fn choose(g: &Window) -> Result<Algo> {
+        Self::from_setting(std::env::var(Self::VAR).ok().as_deref(), g)
+    }
+
+    /// The algorithm a setting of [`Algo::VAR`] (`None`: unset) picks for window `g`.
+    fn from_setting(setting: Option<&str>, g: &Window) -> Result<Algo> {
+        let wanted = match setting {
+            None | Some("") | Some("auto") | Some("winograd4") => Algo::Winograd(4),
+            Some("winograd2") => Algo::Winograd(2),
+            Some("im2col") => Algo::Im2col,
+            Some(other) => candle_core::bail!(
+                "{}={other:?} is not a convolution algorithm: use \"auto\" (the default), \"winograd4\", \"winograd2\" (for 3×3 stride-1 convolutions) or \"im2col\"",
+                Self::VAR
+            ),
+        };
+        Ok(if winograd::applies(g) {
+            wanted
+        } else {
+            Algo::Im2col
+        })
     }
 }
 
@@ -80,6 +80,7 @@ fn gemm<T: WithDType>(
 struct ConvOp {
     g: Window,
     o: usize,
+    algo: Algo,
     relu: bool,
     pool: Option<Pool>,
     argmax: OnceLock<Vec<u8>>,
@@ -94,12 +95,9 @@ impl ConvOp {
         }
     }
 
-    /// y_i = W · cols + b (then max(·, 0)) for one image, into `yi` [o × l].
-    fn image_forward<T: WithDType>(&self, x: &[T], w: &[T], b: &[T], cols: &mut [T], yi: &mut [T]) {
-        let (g, o) = (self.g, self.o);
-        let (rows, l) = (g.rows(), g.positions());
-        im2col(x, g, cols);
-        gemm((o, l, rows), yi, false, w, (rows, 1), cols, (l, 1));
+    /// Add the bias to an image's output `yi` [o × l] (then max(·, 0)).
+    fn bias_relu<T: WithDType>(&self, b: &[T], yi: &mut [T]) {
+        let l = self.g.positions();
         for (row, &bias) in yi.chunks_exact_mut(l).zip(b) {
             for v in row {
                 *v += bias;
@@ -114,30 +112,56 @@ impl ConvOp {
     fn forward<T: WithDType>(&self, x: &[T], w: &[T], b: &[T], n: usize) -> Vec<T> {
         let (g, o) = (self.g, self.o);
         let (rows, l) = (g.rows(), g.positions());
-        let image = |i: usize| &x[i * g.image()..][..g.image()];
+        // Images per task, and the Winograd plan with its transformed weights.
+        let (per, wino) = match self.algo {
+            Algo::Winograd(m) => {
+                let plan = Plan::new(g, o, m);
+                let u = winograd::transform_weights(&plan, w);
+                (plan.block(), Some((plan, u)))
+            }
+            Algo::Im2col => (1, None),
+        };
+        // The outputs (bias and ReLU applied, not pooled) of the images from `first` on, into
+        // `full` [images × o × l].
+        let outputs = |first: usize, s: &mut Work<T>, full: &mut [T]| {
+            let images = full.len() / (o * l);
+            let x = &x[first * g.image()..][..images * g.image()];
+            match &wino {
+                Some((plan, u)) => winograd::forward_block(plan, x, u, &mut s.winograd, full),
+                None => {
+                    s.cols.resize(rows * l, T::zero());
+                    for (xi, yi) in x.chunks_exact(g.image()).zip(full.chunks_exact_mut(o * l)) {
+                        im2col(xi, g, &mut s.cols);
+                        gemm((o, l, rows), yi, l, false, w, (rows, 1), &s.cols, (l, 1));
+                    }
+                }
+            }
+            for yi in full.chunks_exact_mut(o * l) {
+                self.bias_relu(b, yi);
+            }
+        };
         let Some(pool) = self.pool else {
             let mut y = vec![T::zero(); n * o * l];
-            y.par_chunks_mut(o * l).enumerate().for_each_init(
-                || vec![T::zero(); rows * l],
-                |cols, (i, yi)| self.image_forward(image(i), w, b, cols, yi),
-            );
+            y.par_chunks_mut(per * o * l)
+                .enumerate()
+                .for_each_init(Work::default, |s, (task, y)| outputs(task * per, s, y));
             return y;
         };
         // Pool each image's output while it is in the cache; keep the argmax offsets.
         let m = self.out_plane();
         let mut y = vec![T::zero(); n * o * m];
         let mut arg = vec![0u8; n * o * m];
-        y.par_chunks_mut(o * m)
-            .zip(arg.par_chunks_mut(o * m))
+        y.par_chunks_mut(per * o * m)
+            .zip(arg.par_chunks_mut(per * o * m))
             .enumerate()
             .for_each_init(
-                || (vec![T::zero(); rows * l], vec![T::zero(); o * l]),
-                |(cols, full), (i, (yi, ai))| {
-                    self.image_forward(image(i), w, b, cols, full);
+                || (Work::default(), Vec::new()),
+                |(s, full), (task, (y, a))| {
+                    full.resize(y.len() / m * l, T::zero());
+                    outputs(task * per, s, full);
                     let planes = full.chunks_exact(l);
-                    for ((plane, out), a) in planes
-                        .zip(yi.chunks_exact_mut(m))
-                        .zip(ai.chunks_exact_mut(m))
+                    for ((plane, out), a) in
+                        planes.zip(y.chunks_exact_mut(m)).zip(a.chunks_exact_mut(m))
                     {
                         pool.plane_with_argmax(plane, out, a);
                     }
@@ -228,6 +252,7 @@ impl ConvOp {
                     gemm(
                         (o, r.len(), ld),
                         &mut part,
+                        r.len(),
                         true,
                         &dz[start * l..],
                         (ld_all, 1),
@@ -263,6 +288,7 @@ impl ConvOp {
                 gemm(
                     (rows, ld, o),
                     cols,
+                    ld,
                     false,
                     t.w,
                     (1, rows),
@@ -277,6 +303,53 @@ impl ConvOp {
         dx
     }
 
+    /// dx (when `want_x`) and dW (when the weight takes a gradient; empty otherwise) through
+    /// the Winograd transforms: blocks of images in parallel (dM, and dx by dV = dM · Uᵀ), then
+    /// each ξ's dU = Σ dMᵀ · V over the blocks in order, the 16 in parallel.
+    fn winograd_gradients<T: WithDType>(
+        &self,
+        plan: &Plan,
+        t: &Inputs<'_, T>,
+        dz: &[T],
+        n: usize,
+        want_x: bool,
+    ) -> (Option<Vec<T>>, Vec<T>) {
+        let (g, o, c) = (self.g, self.o, self.g.c);
+        let (l, image, per) = (g.positions(), g.image(), plan.block());
+        let u = want_x.then(|| winograd::transform_weights(plan, t.w));
+        let block = |task: usize, s: &mut winograd::Scratch<T>, dx: Option<&mut [T]>| {
+            let first = task * per;
+            let x = &t.x[first * image..][..(n - first).min(per) * image];
+            let dz = (&dz[first * l..], n * l);
+            winograd::backward_block(plan, x, dz, u.as_deref(), dx, t.want_w, s)
+        };
+        let mut dx = want_x.then(|| vec![T::zero(); n * image]);
+        let blocks: Vec<_> = match &mut dx {
+            Some(dx) => dx
+                .par_chunks_mut(per * image)
+                .enumerate()
+                .map_init(winograd::Scratch::default, |s, (task, dx)| {
+                    block(task, s, Some(dx))
+                })
+                .collect(),
+            None => (0..n.div_ceil(per))
+                .into_par_iter()
+                .map_init(winograd::Scratch::default, |s, task| block(task, s, None))
+                .collect(),
+        };
+        let dw = if t.want_w {
+            let blocks: Vec<_> = blocks.into_iter().flatten().collect();
+            let mut du = vec![T::zero(); plan.xi() * o * c];
+            du.par_chunks_mut(o * c)
+                .enumerate()
+                .for_each(|(e, du)| winograd::weight_products(plan, &blocks, e, du));
+            winograd::weight_gradient(plan, &du)
+        } else {
+            Vec::new()
+        };
+        (dx, dw)
+    }
+
     /// dx (when `want_x`), dW (when the weight takes a gradient; empty otherwise) and db.
     fn backward<T: WithDType>(
         &self,
@@ -285,6 +358,11 @@ impl ConvOp {
         want_x: bool,
     ) -> (Option<Vec<T>>, Vec<T>, Vec<T>) {
         let (dz, db) = self.batch_gradient(&t, n);
+        if let Algo::Winograd(m) = self.algo {
+            let plan = Plan::new(self.g, self.o, m);
+            let (dx, dw) = self.winograd_gradients(&plan, &t, &dz, n, want_x);
+            return (dx, dw, db);
+        }
         let dw = if t.want_w {
             self.weight_gradient(&t, &dz, n)
         } else {
@@ -319,6 +397,21 @@ fn group_images(l: usize) -> usize {
         2
     } else {
         1
+    }
+}
+
+/// Per-task buffers of the forward.
+struct Work<T> {
+    cols: Vec<T>,
+    winograd: winograd::Scratch<T>,
+}
+
+impl<T> Default for Work<T> {
+    fn default() -> Self {
+        Work {
+            cols: Vec::new(),
+            winograd: winograd::Scratch::default(),
+        }
     }
 }
 
@@ -442,12 +535,12 @@ fn apply(
     x: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
-    stride: usize,
-    pad: usize,
+    (stride, pad): (usize, usize),
     relu: bool,
     pool: Option<(usize, usize)>,
+    algo: Option<Algo>,
 ) -> Result<Tensor> {
-    let (_, c, h, w) = x.dims4()?;
+    let (n, c, h, w) = x.dims4()?;
     let (o, wc, k, k2) = weight.dims4()?;
     if wc != c || k != k2 {
         candle_core::bail!(
@@ -494,6 +587,12 @@ fn apply(
     let op = ConvOp {
         g,
         o,
+        // An empty batch has no tiles to multiply.
+        algo: match algo {
+            _ if n == 0 => Algo::Im2col,
+            Some(a) => a,
+            None => Algo::choose(&g)?,
+        },
         relu,
         pool,
         argmax: OnceLock::new(),
@@ -510,7 +609,7 @@ pub fn conv2d(
     stride: usize,
     pad: usize,
 ) -> Result<Tensor> {
-    apply(x, weight, bias, stride, pad, false, None)
+    apply(x, weight, bias, (stride, pad), false, None, None)
 }
 
 /// `max(conv2d(x, weight, bias), 0)` in one pass (see [`conv2d`]).
@@ -521,7 +620,7 @@ pub fn conv2d_relu(
     stride: usize,
     pad: usize,
 ) -> Result<Tensor> {
-    apply(x, weight, bias, stride, pad, true, None)
+    apply(x, weight, bias, (stride, pad), true, None, None)
 }
 
 /// `max_pool2d(max(conv2d(x, weight, bias), 0), pool_k, pool_s)` in one op: each image's
@@ -535,7 +634,15 @@ pub fn conv2d_relu_pool(
     (stride, pad): (usize, usize),
     (pool_k, pool_s): (usize, usize),
 ) -> Result<Tensor> {
-    apply(x, weight, bias, stride, pad, true, Some((pool_k, pool_s)))
+    apply(
+        x,
+        weight,
+        bias,
+        (stride, pad),
+        true,
+        Some((pool_k, pool_s)),
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -560,40 +667,128 @@ mod tests {
             .unwrap()
     }
 
+    /// Every algorithm the window takes.
+    fn algos(k: usize, stride: usize) -> Vec<Algo> {
+        if k == 3 && stride == 1 {
+            vec![Algo::Im2col, Algo::Winograd(2), Algo::Winograd(4)]
+        } else {
+            vec![Algo::Im2col]
+        }
+    }
+
+    /// The op with a chosen algorithm, its bias broadcast.
+    fn conv_with(
+        algo: Algo,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        (stride, pad): (usize, usize),
+        relu: bool,
+    ) -> Tensor {
+        apply(x, w, Some(b), (stride, pad), relu, None, Some(algo)).unwrap()
+    }
+
+    /// candle's convolution plus a broadcast bias (then ReLU), for reference.
+    fn candle_conv(
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        (stride, pad): (usize, usize),
+        relu: bool,
+    ) -> Tensor {
+        let o = w.dim(0).unwrap();
+        let t = x
+            .conv2d(w, pad, stride, 1, 1)
+            .unwrap()
+            .broadcast_add(&b.reshape((1, o, 1, 1)).unwrap())
+            .unwrap();
+        if relu {
+            t.relu().unwrap()
+        } else {
+            t
+        }
+    }
+
     #[test]
     fn forward_and_gradients_match_candle_conv2d() {
+        // 9×9 keeps (h + 2p − k) divisible by the stride: candle's own conv backward drops the
+        // last row/column otherwise. Winograd tiles hang over the 9×9 (or 7×7, 11×11) output's
+        // edge.
+        let cases = [
+            (3, 1, 1),
+            (3, 1, 0),
+            (3, 1, 2),
+            (5, 2, 2),
+            (3, 2, 0),
+            (1, 1, 0),
+        ];
         for relu in [false, true] {
-            for (k, stride, pad) in [(3, 1, 1), (5, 2, 2), (3, 2, 0), (1, 1, 0)] {
-                // 9×9 keeps (h + 2p − k) divisible by the stride: candle's own conv backward
-                // drops the last row/column otherwise.
-                let x = Var::from_tensor(&rand(&[3, 3, 9, 9], 1)).unwrap();
-                let w = Var::from_tensor(&rand(&[4, 3, k, k], 2)).unwrap();
-                let bias = Var::from_tensor(&rand(&[4], 3)).unwrap();
-                let (ours, theirs) = {
-                    let t = x
-                        .conv2d(&w, pad, stride, 1, 1)
-                        .unwrap()
-                        .broadcast_add(&bias.reshape((1, 4, 1, 1)).unwrap())
-                        .unwrap();
-                    if relu {
-                        (
-                            conv2d_relu(&x, &w, Some(&bias), stride, pad).unwrap(),
-                            t.relu().unwrap(),
-                        )
-                    } else {
-                        (conv2d(&x, &w, Some(&bias), stride, pad).unwrap(), t)
+            for (k, stride, pad) in cases {
+                for algo in algos(k, stride) {
+                    let x = Var::from_tensor(&rand(&[3, 3, 9, 9], 1)).unwrap();
+                    let w = Var::from_tensor(&rand(&[4, 3, k, k], 2)).unwrap();
+                    let bias = Var::from_tensor(&rand(&[4], 3)).unwrap();
+                    let ours = conv_with(algo, &x, &w, &bias, (stride, pad), relu);
+                    let theirs = candle_conv(&x, &w, &bias, (stride, pad), relu);
+                    assert_eq!(ours.dims(), theirs.dims());
+                    let case = format!("k={k} s={stride} p={pad} relu={relu} {algo:?}");
+                    assert!(max_diff(&ours, &theirs) < 1e-10, "forward {case}");
+                    let r = rand(ours.dims(), 4);
+                    let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
+                    for v in [&x, &w, &bias] {
+                        let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
+                        assert!(d < 1e-9, "gradient {case}: {d}");
                     }
-                };
-                assert_eq!(ours.dims(), theirs.dims());
-                let case = format!("k={k} s={stride} p={pad} relu={relu}");
-                assert!(max_diff(&ours, &theirs) < 1e-10, "forward {case}");
-                let r = rand(ours.dims(), 4);
-                let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
-                for v in [&x, &w, &bias] {
-                    let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
-                    assert!(d < 1e-9, "gradient {case}: {d}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn winograd_gradients_match_candle_across_blocks() {
+        // 11 images of 20×18 outputs: F(4×4) has 5 × 5 tiles per image, blocks of 2 images
+        // and a lone last one; F(2×2) 10 × 9 tiles, one image per block. The weight gradient
+        // sums over every block.
+        for algo in [Algo::Winograd(2), Algo::Winograd(4)] {
+            let x = Var::from_tensor(&rand(&[11, 3, 20, 18], 21)).unwrap();
+            let w = Var::from_tensor(&rand(&[4, 3, 3, 3], 22)).unwrap();
+            let b = Var::from_tensor(&rand(&[4], 23)).unwrap();
+            let ours = conv_with(algo, &x, &w, &b, (1, 1), true);
+            let theirs = candle_conv(&x, &w, &b, (1, 1), true);
+            assert!(max_diff(&ours, &theirs) < 1e-10, "forward {algo:?}");
+            let r = rand(ours.dims(), 24);
+            let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
+            for (v, name) in [(&x, "x"), (&w, "w"), (&b, "b")] {
+                let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
+                assert!(d < 1e-9, "gradient of {name}, {algo:?}: {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn winograd_rounding_in_f32_stays_near_the_direct_sum() {
+        // A scene-net-s layer (192 → 192 channels, 8×8, He-scaled weights) in f32 against the
+        // f64 direct sum, errors relative to the outputs' largest magnitude. Measured on three
+        // seeds: direct f32 sum 3.8e-7–4.8e-7, F(2×2) 4.3e-7–4.7e-7 (the same), F(4×4)
+        // 6.7e-6–1.1e-5 (its larger constants: the known price of 4× fewer products).
+        let x64 = rand(&[2, 192, 8, 8], 31);
+        let w64 = (rand(&[192, 192, 3, 3], 32) * (2.0 / (9.0 * 192.0f64)).sqrt()).unwrap();
+        let b64 = rand(&[192], 33);
+        let exact = conv_with(Algo::Im2col, &x64, &w64, &b64, (1, 1), false);
+        let scale = exact.abs().unwrap().flatten_all().unwrap().max(0).unwrap();
+        let scale = scale.to_scalar::<f64>().unwrap();
+        let f32 = |t: &Tensor| t.to_dtype(DType::F32).unwrap();
+        let error = |algo| {
+            let y = conv_with(algo, &f32(&x64), &f32(&w64), &f32(&b64), (1, 1), false);
+            max_diff(&y.to_dtype(DType::F64).unwrap(), &exact) / scale
+        };
+        let direct = error(Algo::Im2col);
+        for (algo, bound) in [(Algo::Winograd(2), 2e-6), (Algo::Winograd(4), 4e-5)] {
+            let e = error(algo);
+            assert!(
+                e < bound,
+                "{algo:?}: relative error {e:.2e} (direct f32 {direct:.2e})"
+            );
         }
     }
 
@@ -604,12 +799,8 @@ mod tests {
         let x = Var::from_tensor(&rand(&[19, 6, 8, 8], 11)).unwrap();
         let w = Var::from_tensor(&rand(&[5, 6, 3, 3], 12)).unwrap();
         let bias = Var::from_tensor(&rand(&[5], 13)).unwrap();
-        let ours = conv2d(&x, &w, Some(&bias), 1, 1).unwrap();
-        let theirs = x
-            .conv2d(&w, 1, 1, 1, 1)
-            .unwrap()
-            .broadcast_add(&bias.reshape((1, 5, 1, 1)).unwrap())
-            .unwrap();
+        let ours = conv_with(Algo::Im2col, &x, &w, &bias, (1, 1), false);
+        let theirs = candle_conv(&x, &w, &bias, (1, 1), false);
         let r = rand(ours.dims(), 14);
         let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
         for (v, name) in [(&x, "x"), (&w, "w"), (&bias, "b")] {
@@ -663,34 +854,43 @@ mod tests {
 
     #[test]
     fn gradients_have_the_same_bits_on_any_number_of_threads() {
-        // 11 images: weight-gradient groups of 8 and 3, two weight blocks, input-gradient pairs
-        // with a lone last image.
-        let grads = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let f32 = |t: Tensor| t.to_dtype(DType::F32).unwrap();
-                let x = Var::from_tensor(&f32(rand(&[11, 5, 8, 8], 5))).unwrap();
-                let w = Var::from_tensor(&f32(rand(&[6, 5, 3, 3], 6))).unwrap();
-                let b = Var::from_tensor(&f32(rand(&[6], 7))).unwrap();
-                let y = conv2d_relu(&x, &w, Some(&b), 1, 1).unwrap();
-                let r = f32(rand(y.dims(), 8));
-                let g = weighted_grads(&y, &r);
-                [&x, &w, &b].map(|v| {
-                    let t = g.get(v).unwrap().flatten_all().unwrap();
-                    t.to_vec1::<f32>()
-                        .unwrap()
-                        .iter()
-                        .map(|v| v.to_bits())
-                        .collect::<Vec<_>>()
-                })
+        // im2col, 11 images of 8×8: weight-gradient groups of 8 and 3, two weight blocks,
+        // input-gradient pairs with a lone last image. Winograd, 11 images of 12×12: F(4×4)
+        // blocks of 7 and 4 images, F(2×2) one image per block.
+        for (algo, side) in [
+            (Algo::Im2col, 8),
+            (Algo::Winograd(2), 12),
+            (Algo::Winograd(4), 12),
+        ] {
+            let one = bits_of_gradients(algo, side, 1);
+            assert_eq!(one, bits_of_gradients(algo, side, 2), "{algo:?}");
+            assert_eq!(one, bits_of_gradients(algo, side, 3), "{algo:?}");
+        }
+    }
+
+    /// The bits of the f32 gradients of x, w and b on a pool of `threads` threads.
+    fn bits_of_gradients(algo: Algo, side: usize, threads: usize) -> [Vec<u32>; 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let f32 = |t: Tensor| t.to_dtype(DType::F32).unwrap();
+            let x = Var::from_tensor(&f32(rand(&[11, 5, side, side], 5))).unwrap();
+            let w = Var::from_tensor(&f32(rand(&[6, 5, 3, 3], 6))).unwrap();
+            let b = Var::from_tensor(&f32(rand(&[6], 7))).unwrap();
+            let y = conv_with(algo, &x, &w, &b, (1, 1), true);
+            let r = f32(rand(y.dims(), 8));
+            let g = weighted_grads(&y, &r);
+            [&x, &w, &b].map(|v| {
+                let t = g.get(v).unwrap().flatten_all().unwrap();
+                t.to_vec1::<f32>()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>()
             })
-        };
-        let one = grads(1);
-        assert_eq!(one, grads(2));
-        assert_eq!(one, grads(3));
+        })
     }
 
     /// The gradients of Σ y ⊙ r (a random weighting, so that every output counts differently).
@@ -775,6 +975,44 @@ mod tests {
             .backward()
             .unwrap();
         assert!(max_diff(g.get(&w).unwrap(), reference.get(&w).unwrap()) < 1e-10);
+    }
+
+    #[test]
+    fn the_algorithm_setting_is_read_and_checked() {
+        let window = |k, stride| Window {
+            c: 1,
+            h: 8,
+            w: 8,
+            k,
+            stride,
+            pad: 1,
+        };
+        let (three, five) = (window(3, 1), window(5, 1));
+        for (setting, want) in [
+            (None, Algo::Winograd(4)),
+            (Some("auto"), Algo::Winograd(4)),
+            (Some("winograd2"), Algo::Winograd(2)),
+            (Some("im2col"), Algo::Im2col),
+        ] {
+            assert_eq!(
+                Algo::from_setting(setting, &three).unwrap(),
+                want,
+                "{setting:?}"
+            );
+            // Other windows always take im2col.
+            assert_eq!(Algo::from_setting(setting, &five).unwrap(), Algo::Im2col);
+            assert_eq!(
+                Algo::from_setting(setting, &window(3, 2)).unwrap(),
+                Algo::Im2col
+            );
+        }
+        let err = Algo::from_setting(Some("fft"), &three)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("XMODAL_CONV_ALGO=\"fft\"") && err.contains("\"im2col\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod cpu_slice;
 pub mod dropout;
 pub mod encoder;
 pub mod feed;
+pub mod gemm_cpu;
 pub mod gradcheck;
 pub mod im2col;
 pub mod import;
@@ -20,7 +21,9 @@ pub mod pool;
 pub mod pool_cpu;
 pub mod sound;
 pub mod text;
+pub mod transpose;
 pub mod trunk;
+pub mod winograd;
 
 pub use encoder::EncoderSpec;
 pub use net::{CrossModalNet, NetConfig};
