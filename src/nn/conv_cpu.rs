@@ -1,6 +1,10 @@
 //! Convolution + bias (+ ReLU) (+ max pooling) as one CPU op with its own backward, the hot
-//! path of every pixel network on the CPU.
+//! path of every pixel network on the CPU. Two algorithms ([`Algo`]):
 //!
+//! **Winograd** F(4×4, 3×3) (or F(2×2, 3×3)) for 3×3 stride-1 windows, the default there: by
+//! blocks of images, see `winograd`.
+//!
+//! **im2col + GEMM** for every other window (and all of them with `XMODAL_CONV_ALGO=im2col`).
 //! Forward, per image (images in parallel with rayon, one single-threaded GEMM each):
 //!
 //!   cols = im2col(x_i)                     [c·k·k, oh·ow], in a per-thread buffer
@@ -14,8 +18,9 @@
 //!                                         rebuilds its rows of the columns, group by group
 //!   dx_i = col2im(Wᵀ · dz_i)               by pairs of images (only when x is in the graph)
 //!
-//! With max pooling fused in (`conv2d_relu_pool`), y and dy are the pooled ones and dz is each
-//! pooled gradient sent to its window's maximum, whose offset the forward kept.
+//! (Winograd takes the same dz and db.) With max pooling fused in (`conv2d_relu_pool`), y and
+//! dy are the pooled ones and dz is each pooled gradient sent to its window's maximum, whose
+//! offset the forward kept.
 //!
 //! Compared with composing candle ops (im2col, matmul, transpose, broadcast add, ReLU), this
 //! allocates only the output, dz and the gradients, keeps the columns in cache (rebuilt in the
@@ -915,45 +920,53 @@ mod tests {
     }
 
     #[test]
-    fn gradients_match_finite_differences_where_candle_is_wrong() {
-        // 6×6, k 3, s 2, p 1: (6 + 2 − 3) % 2 ≠ 0, the case candle's backward gets wrong.
-        let (x, w, b) = (
-            rand(&[2, 2, 6, 6], 5),
-            rand(&[3, 2, 3, 3], 6),
-            rand(&[3], 8),
-        );
-        let r = rand(&[2, 3, 3, 3], 7);
-        let loss = |x: &Tensor, w: &Tensor, b: &Tensor| {
-            (conv2d_relu(x, w, Some(b), 2, 1).unwrap() * &r)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-        };
-        let (xv, wv, bv) = (
-            Var::from_tensor(&x).unwrap(),
-            Var::from_tensor(&w).unwrap(),
-            Var::from_tensor(&b).unwrap(),
-        );
-        let g = loss(&xv, &wv, &bv).backward().unwrap();
-        let value = |t: Tensor| t.to_scalar::<f64>().unwrap();
-        let checks = [
-            (&xv, finite_differences(&x, |x| value(loss(x, &w, &b)))),
-            (&wv, finite_differences(&w, |w| value(loss(&x, w, &b)))),
-            (&bv, finite_differences(&b, |b| value(loss(&x, &w, b)))),
-        ];
-        for (i, (v, fd)) in checks.iter().enumerate() {
-            let got = g
-                .get(v)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1::<f64>()
-                .unwrap();
-            for (j, (a, e)) in got.iter().zip(fd).enumerate() {
-                assert!(
-                    (a - e).abs() < 1e-6,
-                    "argument {i}, element {j}: {a} vs {e}"
-                );
+    fn gradients_match_finite_differences() {
+        // 6×6, k 3, s 2, p 1: (6 + 2 − 3) % 2 ≠ 0, the case candle's backward gets wrong; and
+        // both Winograd tile sizes on a 6×5 input, whose tiles hang over the output's edge.
+        for (algo, stride, pad, out) in [
+            (Algo::Im2col, 2, 1, [2, 3, 3, 3]),
+            (Algo::Winograd(2), 1, 1, [2, 3, 6, 5]),
+            (Algo::Winograd(4), 1, 0, [2, 3, 4, 3]),
+        ] {
+            let w_in = if algo == Algo::Im2col { 6 } else { 5 };
+            let (x, w, b) = (
+                rand(&[2, 2, 6, w_in], 5),
+                rand(&[3, 2, 3, 3], 6),
+                rand(&[3], 8),
+            );
+            let r = rand(&out, 7);
+            let loss = |x: &Tensor, w: &Tensor, b: &Tensor| {
+                (conv_with(algo, x, w, b, (stride, pad), true) * &r)
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+            };
+            let (xv, wv, bv) = (
+                Var::from_tensor(&x).unwrap(),
+                Var::from_tensor(&w).unwrap(),
+                Var::from_tensor(&b).unwrap(),
+            );
+            let g = loss(&xv, &wv, &bv).backward().unwrap();
+            let value = |t: Tensor| t.to_scalar::<f64>().unwrap();
+            let checks = [
+                (&xv, finite_differences(&x, |x| value(loss(x, &w, &b)))),
+                (&wv, finite_differences(&w, |w| value(loss(&x, w, &b)))),
+                (&bv, finite_differences(&b, |b| value(loss(&x, &w, b)))),
+            ];
+            for (i, (v, fd)) in checks.iter().enumerate() {
+                let got = g
+                    .get(v)
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f64>()
+                    .unwrap();
+                for (j, (a, e)) in got.iter().zip(fd).enumerate() {
+                    assert!(
+                        (a - e).abs() < 1e-6,
+                        "{algo:?}: argument {i}, element {j}: {a} vs {e}"
+                    );
+                }
             }
         }
     }
