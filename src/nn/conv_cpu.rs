@@ -40,8 +40,9 @@ use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp3, Device, Layout, Result, Shape, Tensor, WithDType};
 use rayon::prelude::*;
 
-/// How the op multiplies: im2col + GEMM (any window) or Winograd F(2×2, 3×3) (3×3 kernels at
-/// stride 1: 2.25× fewer multiplications, results equal up to rounding; see `winograd`).
+/// How the op multiplies: im2col + GEMM (any window) or Winograd F(m×m, 3×3) (3×3 kernels at
+/// stride 1; m = 4: 4× fewer multiplications, m = 2: 2.25×; results equal up to rounding, see
+/// `winograd`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Algo {
     Im2col,
@@ -310,7 +311,7 @@ impl ConvOp {
 
     /// dx (when `want_x`) and dW (when the weight takes a gradient; empty otherwise) through
     /// the Winograd transforms: blocks of images in parallel (dM, and dx by dV = dM · Uᵀ), then
-    /// each ξ's dU = Σ dMᵀ · V over the blocks in order, the 16 in parallel.
+    /// each ξ's dU = Σ dMᵀ · V over the blocks in order, the (m+2)² of them in parallel.
     fn winograd_gradients<T: WithDType>(
         &self,
         plan: &Plan,

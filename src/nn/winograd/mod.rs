@@ -110,8 +110,9 @@ pub struct Scratch<T> {
     out: Vec<T>,
     /// One transform's intermediate (channel vectors).
     step: Vec<T>,
-    /// One transformed tile (channel vectors).
+    /// One tile's result: an output tile, or a patch's gradient (channel vectors).
     tile: Vec<T>,
+    /// A channel vector of zeros: the padding around the images.
     zeros: Vec<T>,
 }
 
