@@ -72,6 +72,31 @@ fn scatter_writes_png_and_svg_with_legend() {
 }
 
 #[test]
+fn scatter_coloured_and_shaped_by_one_grouping_names_each_group_once() {
+    // t-SNE coloured by modality: colour and marker groups are the same, so the legend lists
+    // each modality once (it listed them twice, once per encoding).
+    let mut chart = scatter();
+    chart.colour = chart.marker.clone();
+    chart.colour_names = chart.marker_names.clone();
+    let svg = out("scatter_same_groups.svg");
+    plot::save(&chart, &svg, (800, 600)).unwrap();
+    // (plotters writes each text element's content on a line of its own.)
+    let s = std::fs::read_to_string(&svg).unwrap();
+    for name in ["natural", "clipart"] {
+        let entries = s.lines().filter(|l| l.trim() == name).count();
+        assert_eq!(entries, 1, "legend entries for {name}");
+    }
+    // Different groupings keep both legends.
+    let svg = out("scatter_two_groupings.svg");
+    plot::save(&scatter(), &svg, (800, 600)).unwrap();
+    let s = std::fs::read_to_string(&svg).unwrap();
+    for name in ["beach", "forest", "kitchen", "natural", "clipart"] {
+        let entries = s.lines().filter(|l| l.trim() == name).count();
+        assert_eq!(entries, 1, "legend entries for {name}");
+    }
+}
+
+#[test]
 fn line_writes_png_and_svg() {
     let chart = Lines {
         series: vec![

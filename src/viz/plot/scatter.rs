@@ -127,15 +127,20 @@ impl Chart for Scatter {
                 .map_err(drawing(op))?;
         }
         let legend_r = (ls / 2.5) as u32;
+        // Coloured and shaped by the same grouping (t-SNE by modality): one legend entry per
+        // group, in its colour and shape, instead of the names twice.
+        let same = !self.marker.is_empty()
+            && self.colour == self.marker
+            && self.colour_names == self.marker_names;
         for (g, name) in self.colour_names.iter().enumerate().take(MAX_LEGEND) {
-            let c = colour(g);
+            let (c, m) = (colour(g), if same { g % MARKERS } else { 0 });
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())
                 .map_err(drawing(op))?
                 .label(name)
-                .legend(move |(x, y)| Circle::new((x + 6, y), legend_r, c.filled()));
+                .legend(move |(x, y)| marker(m, (x + 6, y), legend_r as i32, c.filled()));
         }
-        if !self.marker.is_empty() {
+        if !self.marker.is_empty() && !same {
             for (m, name) in self.marker_names.iter().enumerate() {
                 let style = RGBColor(60, 60, 60).filled();
                 chart
