@@ -731,22 +731,35 @@ mod tests {
         for relu in [false, true] {
             for (k, stride, pad) in cases {
                 for algo in algos(k, stride) {
-                    let x = Var::from_tensor(&rand(&[3, 3, 9, 9], 1)).unwrap();
-                    let w = Var::from_tensor(&rand(&[4, 3, k, k], 2)).unwrap();
-                    let bias = Var::from_tensor(&rand(&[4], 3)).unwrap();
-                    let ours = conv_with(algo, &x, &w, &bias, (stride, pad), relu);
-                    let theirs = candle_conv(&x, &w, &bias, (stride, pad), relu);
-                    assert_eq!(ours.dims(), theirs.dims());
-                    let case = format!("k={k} s={stride} p={pad} relu={relu} {algo:?}");
-                    assert!(max_diff(&ours, &theirs) < 1e-10, "forward {case}");
-                    let r = rand(ours.dims(), 4);
-                    let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
-                    for v in [&x, &w, &bias] {
-                        let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
-                        assert!(d < 1e-9, "gradient {case}: {d}");
-                    }
+                    let (x, w) = (rand(&[3, 3, 9, 9], 1), rand(&[4, 3, k, k], 2));
+                    let case = format!("k={k} s={stride} p={pad} relu={relu}");
+                    matches_candle(algo, (&x, &w, 3), (stride, pad), relu, &case);
                 }
             }
+        }
+    }
+
+    /// Our op's output and the gradients of `x`, `w` and a bias drawn with `seed` equal
+    /// candle's, 1e-10 and 1e-9 apart in f64 (the output is weighted by a draw with seed + 1).
+    fn matches_candle(
+        algo: Algo,
+        (x, w, seed): (&Tensor, &Tensor, u64),
+        (stride, pad): (usize, usize),
+        relu: bool,
+        case: &str,
+    ) {
+        let x = Var::from_tensor(x).unwrap();
+        let w = Var::from_tensor(w).unwrap();
+        let b = Var::from_tensor(&rand(&[w.dim(0).unwrap()], seed)).unwrap();
+        let ours = conv_with(algo, &x, &w, &b, (stride, pad), relu);
+        let theirs = candle_conv(&x, &w, &b, (stride, pad), relu);
+        assert_eq!(ours.dims(), theirs.dims(), "{case} {algo:?}");
+        assert!(max_diff(&ours, &theirs) < 1e-10, "forward, {case} {algo:?}");
+        let r = rand(ours.dims(), seed + 1);
+        let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
+        for (v, name) in [(&x, "x"), (&w, "w"), (&b, "b")] {
+            let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
+            assert!(d < 1e-9, "gradient of {name}, {case} {algo:?}: {d}");
         }
     }
 
@@ -755,19 +768,9 @@ mod tests {
         // 11 images of 20×18 outputs: F(4×4) has 5 × 5 tiles per image, blocks of 2 images
         // and a lone last one; F(2×2) 10 × 9 tiles, one image per block. The weight gradient
         // sums over every block.
+        let (x, w) = (rand(&[11, 3, 20, 18], 21), rand(&[4, 3, 3, 3], 22));
         for algo in [Algo::Winograd(2), Algo::Winograd(4)] {
-            let x = Var::from_tensor(&rand(&[11, 3, 20, 18], 21)).unwrap();
-            let w = Var::from_tensor(&rand(&[4, 3, 3, 3], 22)).unwrap();
-            let b = Var::from_tensor(&rand(&[4], 23)).unwrap();
-            let ours = conv_with(algo, &x, &w, &b, (1, 1), true);
-            let theirs = candle_conv(&x, &w, &b, (1, 1), true);
-            assert!(max_diff(&ours, &theirs) < 1e-10, "forward {algo:?}");
-            let r = rand(ours.dims(), 24);
-            let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
-            for (v, name) in [(&x, "x"), (&w, "w"), (&b, "b")] {
-                let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
-                assert!(d < 1e-9, "gradient of {name}, {algo:?}: {d}");
-            }
+            matches_candle(algo, (&x, &w, 23), (1, 1), true, "11 images of 20×18");
         }
     }
 
@@ -800,19 +803,17 @@ mod tests {
 
     #[test]
     fn gradients_match_candle_across_image_groups_and_weight_blocks() {
-        // 19 images of 8×8 outputs: weight-gradient groups of 8, 8 and 3 images, input-gradient
-        // pairs with a lone last image; 6 input channels: three blocks of 18 weight columns.
-        let x = Var::from_tensor(&rand(&[19, 6, 8, 8], 11)).unwrap();
-        let w = Var::from_tensor(&rand(&[5, 6, 3, 3], 12)).unwrap();
-        let bias = Var::from_tensor(&rand(&[5], 13)).unwrap();
-        let ours = conv_with(Algo::Im2col, &x, &w, &bias, (1, 1), false);
-        let theirs = candle_conv(&x, &w, &bias, (1, 1), false);
-        let r = rand(ours.dims(), 14);
-        let (g1, g2) = (weighted_grads(&ours, &r), weighted_grads(&theirs, &r));
-        for (v, name) in [(&x, "x"), (&w, "w"), (&bias, "b")] {
-            let d = max_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
-            assert!(d < 1e-9, "gradient of {name}: {d}");
-        }
+        // im2col, 19 images of 8×8 outputs: weight-gradient groups of 8, 8 and 3 images,
+        // input-gradient pairs with a lone last image; 6 input channels: three blocks of 18
+        // weight columns.
+        let (x, w) = (rand(&[19, 6, 8, 8], 11), rand(&[5, 6, 3, 3], 12));
+        matches_candle(
+            Algo::Im2col,
+            (&x, &w, 13),
+            (1, 1),
+            false,
+            "19 images of 8×8",
+        );
     }
 
     #[test]
