@@ -4,7 +4,6 @@
 //! instructions for 64 values, where the element loop needs 64 loads and 64 stores).
 
 use candle_core::WithDType;
-use std::any::TypeId;
 
 /// `dst` [cols × rows] = the transpose of `src` [rows × cols], whose rows are `src_rs` apart.
 pub fn transpose<T: WithDType>(
@@ -16,7 +15,9 @@ pub fn transpose<T: WithDType>(
     assert!(rows == 0 || cols == 0 || (src_rs >= cols && src.len() >= (rows - 1) * src_rs + cols));
     assert!(dst.len() >= rows * cols);
     #[cfg(target_arch = "x86_64")]
-    if TypeId::of::<T>() == TypeId::of::<f32>() && std::arch::is_x86_feature_detected!("avx") {
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<f32>()
+        && std::arch::is_x86_feature_detected!("avx")
+    {
         // SAFETY: T is f32 (the same type id), so the slices are f32 slices of the same
         // lengths; the kernel stays inside the bounds asserted above, and the CPU has AVX.
         unsafe {
