@@ -765,12 +765,12 @@ mod tests {
 
     #[test]
     fn winograd_gradients_match_candle_across_blocks() {
-        // 11 images of 20×18 outputs: F(4×4) has 5 × 5 tiles per image, blocks of 2 images
-        // and a lone last one; F(2×2) 10 × 9 tiles, one image per block. The weight gradient
-        // sums over every block.
-        let (x, w) = (rand(&[11, 3, 20, 18], 21), rand(&[4, 3, 3, 3], 22));
+        // 11 images of 10×9 outputs (tiles hang over both edges): F(4×4) has 3 × 3 tiles per
+        // image, blocks of 7 and 4 images; F(2×2) 5 × 5 tiles, five blocks of 2 and a lone
+        // last image (TILES_PER_BLOCK = 64). The weight gradient sums over every block.
+        let (x, w) = (rand(&[11, 3, 10, 9], 21), rand(&[4, 3, 3, 3], 22));
         for algo in [Algo::Winograd(2), Algo::Winograd(4)] {
-            matches_candle(algo, (&x, &w, 23), (1, 1), true, "11 images of 20×18");
+            matches_candle(algo, (&x, &w, 23), (1, 1), true, "11 images of 10×9");
         }
     }
 

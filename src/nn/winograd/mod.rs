@@ -31,8 +31,11 @@ use candle_core::WithDType;
 use minimal::{Minimal, F2, F4};
 use rayon::prelude::*;
 
-/// Tiles a block of images aims at: enough rows for efficient products, few enough that a
-/// block's buffers stay near the cache.
+/// Tiles a block of images aims at: enough rows for efficient products (the weight gradient's
+/// inner dimension is a block's tiles: at 32 a 128→192 8×8 layer's forward + backward measured
+/// 22 ms against 15 at 64), few enough that a block's buffers stay near the cache. At batch 64
+/// an 8×8 layer makes 4 blocks at F(4×4): machines with more cores than that wait in the
+/// forward and dx passes (the weight gradient's (m+2)² products run in parallel).
 pub const TILES_PER_BLOCK: usize = 64;
 
 /// Whether the window is one F(m×m, 3×3) computes: a 3×3 kernel at stride 1 (any padding).
