@@ -1,5 +1,6 @@
 //! Benchmark (not a test): scene-net-s images/s at batch 64 on the CPU, forward and training
-//! step (forward + cross-entropy + backward + SGD step), and GMM EM seconds per iteration for
+//! step (forward + cross-entropy + backward + SGD step; then the same with every convolution
+//! by im2col, `XMODAL_CONV_ALGO=im2col`), and GMM EM seconds per iteration for
 //! N = 20,000, D = 1,024, K = 100; each beside its Python peer (PyTorch, scikit-learn) run in the
 //! same invocation when that peer is installed.
 //!
