@@ -320,6 +320,10 @@ impl ConvOp {
         n: usize,
         want_x: bool,
     ) -> (Option<Vec<T>>, Vec<T>) {
+        if !want_x && !t.want_w {
+            // Only the bias takes a gradient (db comes from dz alone).
+            return (None, Vec::new());
+        }
         let (g, o, c) = (self.g, self.o, self.g.c);
         let (l, image, per) = (g.positions(), g.image(), plan.block());
         let u = want_x.then(|| winograd::transform_weights(plan, t.w));
@@ -990,6 +994,20 @@ mod tests {
             .backward()
             .unwrap();
         assert!(max_diff(g.get(&w).unwrap(), reference.get(&w).unwrap()) < 1e-10);
+    }
+
+    #[test]
+    fn only_the_bias_takes_a_gradient_when_nothing_else_is_in_the_graph() {
+        let (x, w) = (rand(&[2, 2, 5, 5], 1), rand(&[3, 2, 3, 3], 2));
+        let b = Var::from_tensor(&rand(&[3], 3)).unwrap();
+        let r = rand(&[2, 3, 5, 5], 4);
+        let want = weighted_grads(&candle_conv(&x, &w, &b, (1, 1), true), &r);
+        for algo in algos(3, 1) {
+            let g = weighted_grads(&conv_with(algo, &x, &w, &b, (1, 1), true), &r);
+            assert!(g.get(&x).is_none() && g.get(&w).is_none(), "{algo:?}");
+            let d = max_diff(g.get(&b).unwrap(), want.get(&b).unwrap());
+            assert!(d < 1e-12, "{algo:?}: {d}");
+        }
     }
 
     #[test]
