@@ -20,7 +20,9 @@
 //! Work goes by blocks of images (about [`TILES_PER_BLOCK`] tiles), one task each, in buffers of
 //! that task: the images are turned channels-last, so that every transform is a few additions
 //! of whole channel vectors, and a tile's transformed vectors sit side by side ([tile][ξ][c]).
-//! The products read them with strides.
+//! A block's (m+2)² products are tasks of their own (single-threaded `gemm` calls on strided
+//! views, each writing its [ξ][tile][·] slab), so that threads beyond the number of blocks share
+//! them; every product is the same call whichever thread runs it.
 
 pub mod minimal;
 
@@ -34,8 +36,8 @@ use rayon::prelude::*;
 /// Tiles a block of images aims at: enough rows for efficient products (the weight gradient's
 /// inner dimension is a block's tiles: at 32 a 128→192 8×8 layer's forward + backward measured
 /// 22 ms against 15 at 64), few enough that a block's buffers stay near the cache. At batch 64
-/// an 8×8 layer makes 4 blocks at F(4×4): machines with more cores than that wait in the
-/// forward and dx passes (the weight gradient's (m+2)² products run in parallel).
+/// an 8×8 layer makes 4 blocks at F(4×4); the products inside a block run in parallel too,
+/// the transforms do not.
 pub const TILES_PER_BLOCK: usize = 64;
 
 /// Whether the window is one F(m×m, 3×3) computes: a 3×3 kernel at stride 1 (any padding).
@@ -107,7 +109,7 @@ pub struct Scratch<T> {
     last: Vec<T>,
     /// Transformed tiles [tile][ξ][channel].
     tiles: Vec<T>,
-    /// Products or their gradients [tile][ξ][channel].
+    /// Products, or the input gradient's products [ξ][tile][channel].
     products: Vec<T>,
     /// Outputs (or input gradients) channels-last.
     out: Vec<T>,
@@ -315,27 +317,34 @@ fn forward_with<W: Minimal<M, P>, const M: usize, const P: usize, T: WithDType>(
     let images = x.len() / g.image();
     let tiles = images * p.per_image();
     transform_input::<W, M, P, T>(p, x, s);
-    // M[ξ] [tiles × o] = V[ξ] [tiles × c] · U[ξ] [c × o], into [tile][ξ][o].
-    let products = sized(&mut s.products, tiles * xi * o);
-    for e in 0..xi {
-        let (v, u) = (&s.tiles[e * c..], &u[e * c * o..]);
-        gemm(
-            (tiles, o, c),
-            &mut products[e * o..],
-            xi * o,
-            false,
-            v,
-            (xi * c, 1),
-            u,
-            (o, 1),
-        );
-    }
+    // M[ξ] [tiles × o] = V[ξ] [tiles × c] · U[ξ] [c × o], into [ξ][tile][o]: the products in
+    // parallel, so that more threads than blocks share the work.
+    let products = sized(&mut s.products, xi * tiles * o);
+    let v = &s.tiles;
+    products
+        .par_chunks_mut(tiles * o)
+        .enumerate()
+        .for_each(|(e, m)| {
+            let u = &u[e * c * o..];
+            gemm(
+                (tiles, o, c),
+                m,
+                o,
+                false,
+                &v[e * c..],
+                (xi * c, 1),
+                u,
+                (o, 1),
+            );
+        });
     let step = sized(&mut s.step, P * M * o);
     let out = sized(&mut s.out, images * oh * ow * o);
     let tile = sized(&mut s.tile, M * M * o);
-    for ((i, ta, tb), m) in p.tiles(images).zip(s.products.chunks_exact(xi * o)) {
-        let d: [[&[T]; P]; P] =
-            std::array::from_fn(|r| std::array::from_fn(|q| &m[(r * P + q) * o..][..o]));
+    let m = &s.products;
+    for (k, (i, ta, tb)) in p.tiles(images).enumerate() {
+        let d: [[&[T]; P]; P] = std::array::from_fn(|r| {
+            std::array::from_fn(|q| &m[((r * P + q) * tiles + k) * o..][..o])
+        });
         separable(d, step, tile, W::at, W::at);
         for r in 0..M {
             for q in 0..M {
@@ -408,28 +417,23 @@ fn backward_with<W: Minimal<M, P>, const M: usize, const P: usize, T: WithDType>
         separable(d, step, dm, W::a, W::a);
     }
     if let (Some(u), Some(dx)) = (u, dx) {
-        // dV[ξ] [tiles × c] = dM[ξ] [tiles × o] · U[ξ]ᵀ [o × c], then dd = B dV Bᵀ added into
-        // the channels-last input gradient.
-        let dv = sized(&mut s.products, tiles * xi * c);
-        for e in 0..xi {
-            let (dm, u) = (&dm[e * o..], &u[e * c * o..]);
-            gemm(
-                (tiles, c, o),
-                &mut dv[e * c..],
-                xi * c,
-                false,
-                dm,
-                (xi * o, 1),
-                u,
-                (1, o),
-            );
-        }
+        // dV[ξ] [tiles × c] = dM[ξ] [tiles × o] · U[ξ]ᵀ [o × c] into [ξ][tile][c] (the
+        // products in parallel), then dd = B dV Bᵀ added into the channels-last input gradient.
+        let dv = sized(&mut s.products, xi * tiles * c);
+        dv.par_chunks_mut(tiles * c)
+            .enumerate()
+            .for_each(|(e, dv)| {
+                let (dm, u) = (&dm[e * o..], &u[e * c * o..]);
+                gemm((tiles, c, o), dv, c, false, dm, (xi * o, 1), u, (1, o));
+            });
         let out = sized(&mut s.out, images * g.image());
         out.fill(T::zero());
         let patch = sized(&mut s.tile, xi * c);
-        for ((i, ta, tb), dv) in p.tiles(images).zip(s.products.chunks_exact(xi * c)) {
-            let d: [[&[T]; P]; P] =
-                std::array::from_fn(|r| std::array::from_fn(|q| &dv[(r * P + q) * c..][..c]));
+        let dv = &s.products;
+        for (k, (i, ta, tb)) in p.tiles(images).enumerate() {
+            let d: [[&[T]; P]; P] = std::array::from_fn(|r| {
+                std::array::from_fn(|q| &dv[((r * P + q) * tiles + k) * c..][..c])
+            });
             separable(d, &mut s.step, patch, W::b, W::b);
             let (top, left) = p.corner(ta, tb);
             for r in 0..P {
