@@ -367,6 +367,11 @@ impl ConvOp {
         n: usize,
         want_x: bool,
     ) -> (Option<Vec<T>>, Vec<T>, Vec<T>) {
+        if n == 0 {
+            // An empty batch: nothing flows back, the parameters' gradients are zero.
+            let dw = vec![T::zero(); if t.want_w { self.o * self.g.rows() } else { 0 }];
+            return (want_x.then(Vec::new), dw, vec![T::zero(); self.o]);
+        }
         let (dz, db) = self.batch_gradient(&t, n);
         if let Algo::Winograd(m) = self.algo {
             let plan = Plan::new(self.g, self.o, m);
@@ -550,7 +555,7 @@ fn apply(
     pool: Option<(usize, usize)>,
     algo: Option<Algo>,
 ) -> Result<Tensor> {
-    let (n, c, h, w) = x.dims4()?;
+    let (_, c, h, w) = x.dims4()?;
     let (o, wc, k, k2) = weight.dims4()?;
     if wc != c || k != k2 {
         candle_core::bail!(
@@ -597,9 +602,7 @@ fn apply(
     let op = ConvOp {
         g,
         o,
-        // An empty batch has no tiles to multiply.
         algo: match algo {
-            _ if n == 0 => Algo::Im2col,
             Some(a) => a,
             None => Algo::choose(&g)?,
         },
@@ -1007,6 +1010,23 @@ mod tests {
             assert!(g.get(&x).is_none() && g.get(&w).is_none(), "{algo:?}");
             let d = max_diff(g.get(&b).unwrap(), want.get(&b).unwrap());
             assert!(d < 1e-12, "{algo:?}: {d}");
+        }
+    }
+
+    #[test]
+    fn an_empty_batch_gives_empty_outputs_and_zero_weight_gradients() {
+        let x = Var::from_tensor(&rand(&[0, 2, 5, 5], 1)).unwrap();
+        let w = Var::from_tensor(&rand(&[3, 2, 3, 3], 2)).unwrap();
+        let b = Var::from_tensor(&rand(&[3], 3)).unwrap();
+        for algo in algos(3, 1) {
+            let y = conv_with(algo, &x, &w, &b, (1, 1), true);
+            assert_eq!(y.dims(), [0, 3, 5, 5], "{algo:?}");
+            let g = y.sum_all().unwrap().backward().unwrap();
+            assert_eq!(g.get(&x).unwrap().dims(), [0, 2, 5, 5], "{algo:?}");
+            for v in [&w, &b] {
+                let sum = g.get(v).unwrap().abs().unwrap().sum_all().unwrap();
+                assert_eq!(sum.to_scalar::<f64>().unwrap(), 0.0, "{algo:?}");
+            }
         }
     }
 
