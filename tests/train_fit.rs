@@ -1,5 +1,7 @@
 //! The training loop on tiny SynthPlaces data: learning happens, an interrupted run resumes to
-//! bit-identical weights, a NaN loss stops with a clear error and keeps the last checkpoint.
+//! bit-identical weights (mid-phase and at a phase boundary, with its metrics log trimmed), a NaN
+//! loss stops with a clear error and keeps the last checkpoint, bad checkpoint paths and seeds are
+//! refused, and a training checkpoint loads into a net by its weights.
 
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
@@ -227,4 +229,168 @@ fn learning_rate_multipliers_scale_each_group() {
         Ok(_) => panic!("an unknown lr_mult pattern was accepted"),
     };
     assert!(e.contains("'fc9' matches no parameter"), "{e}");
+}
+
+#[test]
+fn a_resume_from_a_phase_boundary_matches_the_uninterrupted_run_and_trims_the_metrics() {
+    // A run that stops (crash) right after phase 1 leaves the end-of-phase checkpoint; phase 2
+    // starts with a fresh optimizer either way, so the resumed run must equal one that never
+    // stopped, and its metrics log must read as one run.
+    let ds = data(&["nat", "dsc"], 6, 3);
+    let tune = Phase {
+        frozen: vec!["shared".into()],
+        ..Phase::new("tune", 4, 0.05)
+    };
+    let both = FitConfig {
+        phases: vec![tune.clone(), Phase::new("free", 3, 0.05)],
+        batch: 4,
+        quiet: true,
+        seed: 5,
+        log_every: 1,
+        ..FitConfig::default()
+    };
+    let mut a = net(&ds, 1);
+    fit(&mut a, &ds, None, &both).unwrap();
+
+    let dir = tmp("boundary");
+    let (ckpt, log) = (dir.join("run.safetensors"), dir.join("m.jsonl"));
+    let mut b = net(&ds, 1);
+    fit(
+        &mut b,
+        &ds,
+        None,
+        &FitConfig {
+            phases: vec![tune],
+            checkpoint: Some(ckpt.clone()),
+            metrics: Some(log.clone()),
+            ..both.clone()
+        },
+    )
+    .unwrap();
+    let (tensors, meta) = xmodal::train::checkpoint::read(&ckpt, &Device::Cpu).unwrap();
+    assert_eq!(
+        (meta["phase"].as_u64(), meta["step"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert!(
+        !tensors.keys().any(|k| k.starts_with("optim.")),
+        "a phase-boundary checkpoint holds no optimizer state"
+    );
+    // Rows written after the checkpoint by the run that then died, and a line cut short.
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("{\"kind\":\"step\",\"phase\":1,\"step\":5,\"lr\":0.05}\n{\"kind\":\"st");
+    std::fs::write(&log, text).unwrap();
+
+    let mut c = net(&ds, 99);
+    let rc = fit(
+        &mut c,
+        &ds,
+        None,
+        &FitConfig {
+            resume: Some(ckpt.clone()),
+            metrics: Some(log.clone()),
+            ..both.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(rc.steps, 3);
+    assert_eq!(weights(&a), weights(&c), "resumed weights differ");
+    let steps: Vec<u64> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        (1..=7).collect::<Vec<u64>>(),
+        "one row per step, in order"
+    );
+
+    // A fresh run replaces the log; a resume with another seed is refused.
+    let mut d = net(&ds, 1);
+    fit(
+        &mut d,
+        &ds,
+        None,
+        &FitConfig {
+            metrics: Some(log.clone()),
+            ..both.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 7);
+    let e = fit(
+        &mut d,
+        &ds,
+        None,
+        &FitConfig {
+            resume: Some(ckpt),
+            seed: 6,
+            ..both
+        },
+    )
+    .err()
+    .expect("a resume with another seed must fail")
+    .to_string();
+    assert!(e.contains("seed 5") && e.contains("seed 6"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_checkpoint_path_that_cannot_hold_a_checkpoint_is_refused_before_training() {
+    let ds = data(&["nat"], 4, 3);
+    let mut n = net(&ds, 1);
+    let e = fit(
+        &mut n,
+        &ds,
+        None,
+        &FitConfig {
+            phases: vec![Phase::new("p", 1000, 0.01)],
+            checkpoint: Some("out/run.ckpt".into()),
+            ..FitConfig::default()
+        },
+    )
+    .err()
+    .expect("a .ckpt checkpoint path must be refused")
+    .to_string();
+    assert!(
+        e.contains("checkpoint") && e.contains(".safetensors"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_training_checkpoint_loads_into_a_net_by_its_weights_and_nn_load_says_how() {
+    let ds = data(&["nat"], 4, 3);
+    let dir = tmp("ckpt-weights");
+    let ckpt = dir.join("run.safetensors");
+    let mut a = net(&ds, 1);
+    let cfg = FitConfig {
+        phases: vec![Phase::new("p", 3, 0.01)],
+        batch: 4,
+        quiet: true,
+        checkpoint: Some(ckpt.clone()),
+        stop_after: Some(2),
+        ..FitConfig::default()
+    };
+    fit(&mut a, &ds, None, &cfg).unwrap();
+    let e = CrossModalNet::load(&ckpt, &Device::Cpu)
+        .err()
+        .expect("nn::load of a training checkpoint must fail")
+        .to_string();
+    assert!(
+        e.contains("train::fit checkpoint") && e.contains("load_weights"),
+        "{e}"
+    );
+    let (tensors, _) = xmodal::train::checkpoint::read(&ckpt, &Device::Cpu).unwrap();
+    assert!(tensors.keys().any(|k| k.starts_with("optim.")));
+    let mut b = net(&ds, 7);
+    let pairs: Vec<(String, candle_core::Tensor)> = tensors.into_iter().collect();
+    b.load_weights(&pairs, true).unwrap();
+    assert_eq!(weights(&a), weights(&b));
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -100,7 +100,7 @@ fn same_seed_gives_the_same_embedding() {
         method: Method::BarnesHut,
         iters: 300,
         perplexity: 20.0,
-        deterministic: true,
+        // deterministic by default
         ..TsneConfig::default()
     };
     let a = tsne(&x, &cfg, None)

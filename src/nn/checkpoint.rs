@@ -1,17 +1,19 @@
 //! Checkpoints: `net.safetensors` holds every parameter under its path name
 //! (`enc.nat.conv1.weight`, `shared.fc6.weight`) so any safetensors reader can open it;
 //! `net.safetensors.json` beside it describes the architecture (modalities and their encoder
-//! specs, classes, config, frozen parameters, dtype). Both are written to a temporary file and
-//! renamed, so an interrupted save never leaves a half-written checkpoint.
+//! specs, classes, config, frozen parameters, dtype). The two are saved as one unit
+//! ([`crate::tensor::pair`]): a failed save keeps the previous files, and weights paired with a
+//! sidecar from another save are refused.
 
 use super::encoder::EncoderSpec;
 use super::net::{CrossModalNet, NetConfig};
 use crate::error::{Error, Result};
+use crate::tensor::pair::{read_sidecar, write_pair};
 use candle_core::{Device, Tensor};
 use candle_nn::VarBuilder;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 /// The JSON sidecar.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -24,32 +26,14 @@ pub struct Arch {
     pub dtype: String,
 }
 
-/// The sidecar path of a checkpoint: `<path>.json`.
-pub fn sidecar(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".json");
-    PathBuf::from(s)
-}
-
-fn tmp_of(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".tmp");
-    PathBuf::from(s)
-}
-
-fn commit(tmp: &Path, path: &Path, op: &str) -> Result<()> {
-    std::fs::rename(tmp, path).map_err(|e| Error::file(op, path, e))
-}
+pub use crate::tensor::pair::sidecar_of as sidecar;
 
 impl CrossModalNet {
-    /// Save parameters (safetensors) and architecture (JSON sidecar).
+    /// Save parameters (safetensors) and architecture (JSON sidecar), as one unit: a failed save
+    /// keeps the previous files ([`crate::tensor::pair`]).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let op = "net.save";
-        let path = path.as_ref();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::file(op, dir, e))?;
-        }
-        let tensors: HashMap<String, Tensor> = self
+        let tensors: BTreeMap<String, Tensor> = self
             .varmap()
             .data()
             .lock()
@@ -57,9 +41,6 @@ impl CrossModalNet {
             .iter()
             .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
             .collect();
-        let tmp = tmp_of(path);
-        candle_core::safetensors::save(&tensors, &tmp).map_err(|e| Error::file(op, &tmp, e))?;
-        commit(&tmp, path, op)?;
         let arch = Arch {
             format: "xmodal-net/1".into(),
             modalities: self.modalities.clone(),
@@ -68,12 +49,8 @@ impl CrossModalNet {
             frozen: self.frozen(),
             dtype: self.dtype().as_str().into(),
         };
-        let json =
-            serde_json::to_string_pretty(&arch).map_err(|e| Error::msg(format!("{op}: {e}")))?;
-        let side = sidecar(path);
-        let tmp = tmp_of(&side);
-        std::fs::write(&tmp, json).map_err(|e| Error::file(op, &tmp, e))?;
-        commit(&tmp, &side, op)
+        let json = serde_json::to_value(&arch).map_err(|e| Error::msg(format!("{op}: {e}")))?;
+        write_pair(op, path.as_ref(), &tensors, json)
     }
 
     /// Load a checkpoint written by `save` onto `dev`. A tensor whose shape differs from the
@@ -82,14 +59,18 @@ impl CrossModalNet {
         let op = "nn::load";
         let path = path.as_ref();
         let side = sidecar(path);
-        let text = std::fs::read_to_string(&side).map_err(|e| {
-            Error::file(
+        let meta = read_sidecar(op, path)?;
+        if meta.get("format").is_none() && meta.get("global_step").is_some() {
+            return Err(Error::file(
                 op,
-                &side,
-                format!("{e} (the architecture sidecar written by net.save)"),
-            )
-        })?;
-        let arch: Arch = serde_json::from_str(&text).map_err(|e| Error::file(op, &side, e))?;
+                path,
+                "this is a train::fit checkpoint (weights, optimizer state, step), which holds no \
+                 architecture: build the same net and call net.load_weights with its tensors \
+                 (the optimizer's 'optim.' entries are skipped), or resume with train::fit's \
+                 resume option; nn::load reads what net.save writes",
+            ));
+        }
+        let arch: Arch = serde_json::from_value(meta).map_err(|e| Error::file(op, &side, e))?;
         let dtype = crate::tensor::parse_dtype(&arch.dtype)?;
         let tensors =
             candle_core::safetensors::load(path, dev).map_err(|e| Error::file(op, path, e))?;

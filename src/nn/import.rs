@@ -70,15 +70,21 @@ pub fn read_torch(
 impl CrossModalNet {
     /// Copy named tensors into the net's parameters (converted to its device and dtype). Every
     /// name must be a parameter of the net and every shape must match; with `strict`, every
-    /// parameter must also be given. Returns the names loaded.
+    /// parameter must also be given. The optimizer state of a `train::fit` checkpoint (names
+    /// under `optim.`, which no parameter has) is skipped, so such a checkpoint loads as it is.
+    /// Returns the names loaded.
     pub fn load_weights(
         &mut self,
         tensors: &[(String, Tensor)],
         strict: bool,
     ) -> Result<Vec<String>> {
         let op = "net.load_weights";
+        let tensors: Vec<&(String, Tensor)> = tensors
+            .iter()
+            .filter(|(n, _)| !n.starts_with("optim."))
+            .collect();
         let vars = self.varmap().data().lock().unwrap();
-        for (name, t) in tensors {
+        for &(name, t) in &tensors {
             let var = vars.get(name).ok_or_else(|| {
                 let mut known: Vec<&String> = vars.keys().collect();
                 known.sort();
@@ -114,7 +120,7 @@ impl CrossModalNet {
                 )));
             }
         }
-        for (name, t) in tensors {
+        for &(name, t) in &tensors {
             let t = t
                 .to_device(self.device())
                 .and_then(|t| t.to_dtype(self.dtype()))

@@ -467,8 +467,8 @@ pub mod viz_api {
     /// - `exaggeration` (12), `exaggeration_iters` (250)
     /// - `learning_rate`: per phase max(N / exaggeration, 50) unless given
     /// - `progress`: draw the bar (true)
-    /// - `deterministic`: one thread, so the same seed gives a bit-identical map (false: with
-    ///   2+ threads runs agree only up to rounding that t-SNE amplifies)
+    /// - `deterministic`: one thread, so the same seed gives a bit-identical map (true); false
+    ///   uses every core, faster, but runs then differ by roundings that t-SNE amplifies
     ///
     /// ```rhai
     /// let x = tensor::randn([60, 5], #{ seed: 1 });

@@ -121,7 +121,7 @@ pub fn write_atomic<E: std::fmt::Display>(
 
 /// `dir/.name.tmp-PID.ext`: same folder (so the rename is atomic), same extension (some writers
 /// look at it).
-fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
     path.with_file_name(format!(".{name}.tmp-{}.{ext}", std::process::id()))

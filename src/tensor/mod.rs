@@ -5,6 +5,7 @@ pub mod create;
 pub mod display;
 pub mod io;
 pub mod ops;
+pub mod pair;
 pub mod stats;
 
 pub use candle_core::{DType, Device, Tensor, Var};

@@ -1,46 +1,29 @@
 //! Checkpoints: named tensors (weights, optimizer state) in one safetensors file plus a JSON
-//! sidecar (`<path>.json`) with what the tensors alone cannot say (architecture, phase, step,
-//! seed). Both are written to temporary files and renamed, sidecar last, so a crash never leaves a
-//! half-written checkpoint and a checkpoint with a sidecar is always complete.
+//! sidecar (`<path>.json`) with what the tensors alone cannot say (phase, step, seed, history),
+//! saved as one unit by [`crate::tensor::pair`]: a failed save keeps the previous checkpoint, and
+//! weights paired with a sidecar from another save are refused on reading.
 
-use crate::error::{Error, Result};
-use crate::tensor::io::{load, save, write_atomic};
+use crate::error::Result;
+use crate::tensor::io::load;
+use crate::tensor::pair::{read_sidecar, write_pair};
 use candle_core::{Device, Tensor};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// The sidecar path of a checkpoint: `run.safetensors` → `run.safetensors.json`.
-pub fn sidecar(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".json");
-    PathBuf::from(s)
-}
+pub use crate::tensor::pair::sidecar_of as sidecar;
 
-/// Write tensors and metadata.
+/// Write tensors and metadata (a JSON object).
 pub fn write(
     path: &Path,
     tensors: &BTreeMap<String, Tensor>,
     meta: &serde_json::Value,
 ) -> Result<()> {
-    save(path, tensors)?;
-    let text =
-        serde_json::to_string_pretty(meta).map_err(|e| Error::file("checkpoint", path, e))?;
-    write_atomic(&sidecar(path), |tmp| std::fs::write(tmp, &text))
-        .map_err(|e| Error::file("checkpoint", sidecar(path), e))
+    write_pair("checkpoint", path, tensors, meta.clone())
 }
 
 /// Read tensors and metadata onto `dev`.
 pub fn read(path: &Path, dev: &Device) -> Result<(BTreeMap<String, Tensor>, serde_json::Value)> {
-    let side = sidecar(path);
-    let text = std::fs::read_to_string(&side).map_err(|e| {
-        Error::file(
-            "checkpoint",
-            &side,
-            format!("{e}; a checkpoint needs its JSON sidecar beside it"),
-        )
-    })?;
-    let meta = serde_json::from_str(&text)
-        .map_err(|e| Error::file("checkpoint", &side, format!("not valid JSON: {e}")))?;
+    let meta = read_sidecar("checkpoint", path)?;
     Ok((load(path, dev)?, meta))
 }
 

@@ -53,6 +53,26 @@ pub fn fit(
     let mut resumed_state = None;
     if let Some(path) = &cfg.resume {
         let (tensors, meta) = checkpoint::read(path, net.device())?;
+        if meta.get("global_step").is_none() {
+            return Err(Error::file(
+                "train::fit resume",
+                path,
+                "not a train::fit checkpoint (no step in its sidecar; net.save files hold \
+                 weights only): give the path of the run's checkpoint option",
+            ));
+        }
+        if let Some(seed) = meta["seed"].as_u64().filter(|&s| s != cfg.seed) {
+            return Err(Error::invalid(
+                "train::fit",
+                "seed",
+                format!(
+                    "the checkpoint {} was made with seed {seed} but this run has seed {}; \
+                     resume with the same seed so batches and dropout continue as they were",
+                    path.display(),
+                    cfg.seed
+                ),
+            ));
+        }
         load_weights(net, &tensors, path)?;
         pos = Position {
             phase: meta["phase"].as_u64().unwrap_or(0) as usize,
@@ -62,7 +82,11 @@ pub fn fit(
         history = serde_json::from_value(meta["history"].clone()).unwrap_or_default();
         resumed_state = Some(tensors);
     }
-    let mut metrics = cfg.metrics.as_deref().map(JsonlWriter::open).transpose()?;
+    let mut metrics = match &cfg.metrics {
+        None => None,
+        Some(p) if cfg.resume.is_some() => Some(JsonlWriter::resume(p, pos.global)?),
+        Some(p) => Some(JsonlWriter::create(p)?),
+    };
     let mode = Mode::auto(cfg.quiet);
     let mut ran = 0;
     let mut last_ckpt: Option<usize> = None;
@@ -98,7 +122,7 @@ pub fn fit(
         while pos.step < phase.iters {
             if crate::interrupt::requested() || cfg.stop_after.is_some_and(|n| ran >= n) {
                 progress.finish();
-                save(cfg, net, &opt, pos, &history)?;
+                save(cfg, net, Some(&opt), pos, &history)?;
                 if !cfg.quiet {
                     eprintln!(
                         "training stopped at step {} of phase {}{}",
@@ -148,7 +172,7 @@ pub fn fit(
                 && pos.global.is_multiple_of(cfg.checkpoint_every)
                 && pos.step < phase.iters
             {
-                save(cfg, net, &opt, pos, &history)?;
+                save(cfg, net, Some(&opt), pos, &history)?;
                 last_ckpt = Some(pos.global);
             }
         }
@@ -159,7 +183,9 @@ pub fn fit(
             step: 0,
             global: pos.global,
         };
-        save(cfg, net, &opt, pos, &history)?;
+        // The next phase starts with a fresh optimizer, so its checkpoint holds none: a resume
+        // from here then matches the uninterrupted run.
+        save(cfg, net, None, pos, &history)?;
         last_ckpt = Some(pos.global);
     }
     net.unfreeze(&net.param_names())?;
@@ -181,6 +207,19 @@ fn check(net: &CrossModalNet, train: &Dataset, cfg: &FitConfig) -> Result<()> {
     }
     if cfg.batch == 0 {
         return Err(Error::invalid("train::fit", "batch", "must be at least 1"));
+    }
+    if let Some(p) = &cfg.checkpoint {
+        if crate::tensor::io::format_of(p).ok() != Some(crate::tensor::io::Format::Safetensors) {
+            return Err(Error::invalid(
+                "train::fit",
+                "checkpoint",
+                format!(
+                    "'{}' must end in .safetensors (the checkpoint is a safetensors file with a \
+                     JSON sidecar)",
+                    p.display()
+                ),
+            ));
+        }
     }
     for (i, p) in cfg.phases.iter().enumerate() {
         if phase_modalities(net, train, p).is_empty() && p.ce_weight != 0.0 {
@@ -306,17 +345,22 @@ fn load_weights(
     Ok(())
 }
 
+/// Save a checkpoint at `pos` if one is asked for; `opt` is the optimizer whose state a resume
+/// at `pos` continues with (None at a phase boundary, where the next phase starts a fresh one).
 fn save(
     cfg: &FitConfig,
     net: &CrossModalNet,
-    opt: &Optimizer,
+    opt: Option<&Optimizer>,
     pos: Position,
     history: &History,
 ) -> Result<()> {
     let Some(path) = &cfg.checkpoint else {
         return Ok(());
     };
-    let mut tensors = opt.state()?;
+    let mut tensors = match opt {
+        Some(o) => o.state()?,
+        None => BTreeMap::new(),
+    };
     for (name, var) in net.varmap().data().lock().expect("varmap lock").iter() {
         tensors.insert(name.clone(), var.as_tensor().clone());
     }

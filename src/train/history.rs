@@ -88,14 +88,44 @@ pub struct JsonlWriter {
 }
 
 impl JsonlWriter {
-    /// Create (or append to) the file, making its folder.
-    pub fn open(path: &Path) -> Result<Self> {
+    /// Start the log of a fresh run: the file is created (an earlier run's log there is
+    /// replaced), with its folder.
+    pub fn create(path: &Path) -> Result<Self> {
+        Self::open_with(path, true)
+    }
+
+    /// Continue the log of a run resumed after `global_step` steps: rows of later steps (written
+    /// after the checkpoint, before the run stopped) and a line cut short by a crash are dropped,
+    /// so the log reads as one uninterrupted run.
+    pub fn resume(path: &Path, global_step: usize) -> Result<Self> {
+        if path.exists() {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| Error::file("metrics log", path, e))?;
+            let kept: String = text
+                .lines()
+                .filter(|l| {
+                    serde_json::from_str::<serde_json::Value>(l)
+                        .ok()
+                        .and_then(|v| v["step"].as_u64())
+                        .is_some_and(|s| s as usize <= global_step)
+                })
+                .map(|l| format!("{l}\n"))
+                .collect();
+            crate::tensor::io::write_atomic(path, |tmp| std::fs::write(tmp, &kept))
+                .map_err(|e| Error::file("metrics log", path, e))?;
+        }
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, fresh: bool) -> Result<Self> {
         if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(d).map_err(|e| Error::file("metrics log", d, e))?;
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
-            .append(true)
+            .write(true)
+            .truncate(fresh)
+            .append(!fresh)
             .open(path)
             .map_err(|e| Error::file("metrics log", path, e))?;
         Ok(JsonlWriter {

@@ -90,8 +90,9 @@ pub struct TsneConfig {
     /// Step size in openTSNE's units; `None` = max(N / exaggeration, 50) per phase, as
     /// openTSNE's "auto".
     pub learning_rate: Option<f64>,
-    /// Run on one thread so that the same seed gives bit-identical maps (false: bhtsne's rayon
-    /// reductions sum in scheduling order, and t-SNE amplifies those roundings).
+    /// Run on one thread so that the same seed gives bit-identical maps (true). False uses every
+    /// core, but bhtsne's rayon reductions then sum in scheduling order and t-SNE amplifies those
+    /// roundings into visibly different maps.
     pub deterministic: bool,
 }
 
@@ -107,7 +108,7 @@ impl Default for TsneConfig {
             exaggeration: 12.0,
             exaggeration_iters: 250,
             learning_rate: None,
-            deterministic: false,
+            deterministic: true,
         }
     }
 }
