@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn jsonl_rows_parse_back() {
         let p = std::env::temp_dir().join(format!("xmodal-jsonl-{}/m.jsonl", std::process::id()));
-        let mut w = JsonlWriter::open(&p).unwrap();
+        let mut w = JsonlWriter::create(&p).unwrap();
         w.step(&StepRecord {
             phase: 1,
             step: 7,
