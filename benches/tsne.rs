@@ -1,5 +1,6 @@
 //! t-SNE against openTSNE on Gaussian mixtures (10 clusters, D = 50): seconds, final KL under a
-//! common P and 10-nearest-neighbour preservation, both tools on the same data and 2 threads.
+//! common P and 10-nearest-neighbour preservation, both tools on the same data and 2 threads;
+//! xmodal also on one thread, its deterministic default.
 //!
 //! Run: `RAYON_NUM_THREADS=2 cargo bench --bench tsne` (optional `-- 2000 5000` to pick sizes).
 //! The peer is `benches/peers/tsne_opentsne.py` through `XMODAL_PYTHON` (default
@@ -112,9 +113,17 @@ fn main() {
                 .collect(),
         };
         let x = Tensor::from_slice(&data, (n, d), &Device::Cpu).unwrap();
-        for method in [Method::Fft, Method::BarnesHut] {
+        // The default runs on one thread (bit-identical maps for a seed); `deterministic: false`
+        // uses every thread, as openTSNE's n_jobs does.
+        for (method, deterministic) in [
+            (Method::Fft, false),
+            (Method::Fft, true),
+            (Method::BarnesHut, false),
+            (Method::BarnesHut, true),
+        ] {
             let cfg = TsneConfig {
                 method,
+                deterministic,
                 ..TsneConfig::default()
             };
             let t0 = Instant::now();
@@ -132,7 +141,11 @@ fn main() {
             let (kl, pres) = score(&p, &nn10, &y);
             println!(
                 "{n:>6} {:<22} {secs:>9.2} {kl:>8.4} {pres:>8.4}",
-                format!("xmodal {}", method.name())
+                format!(
+                    "xmodal {}{}",
+                    method.name(),
+                    if deterministic { " 1 thread" } else { "" }
+                )
             );
         }
         for method in ["fft", "bh"] {
