@@ -458,3 +458,505 @@ fn every_data_doc_example_runs() {
     }
     assert!(ran >= 5, "only {ran} examples found");
 }
+
+/// A RIFF/WAVE file: a 16-byte fmt chunk (`tag`, channels, `rate`, `bits`) and `data`.
+fn wav_bytes(tag: u16, channels: u16, rate: u32, bits: u16, data: &[u8]) -> Vec<u8> {
+    let align = channels * bits / 8;
+    let mut b: Vec<u8> = b"RIFF".to_vec();
+    b.extend((36 + data.len() as u32).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(tag.to_le_bytes());
+    b.extend(channels.to_le_bytes());
+    b.extend(rate.to_le_bytes());
+    b.extend((rate * align as u32).to_le_bytes());
+    b.extend(align.to_le_bytes());
+    b.extend(bits.to_le_bytes());
+    b.extend(b"data");
+    b.extend((data.len() as u32).to_le_bytes());
+    b.extend(data);
+    b
+}
+
+#[test]
+fn a_wav_with_sample_rate_zero_is_a_bad_file() {
+    let dir = small_folder("rate0");
+    let bad = dir.join("snd/all/abbey/00000.wav");
+    let samples: Vec<u8> = (0..800i16).flat_map(|v| (v * 8).to_le_bytes()).collect();
+    for rate in [0u32, 5, 10_000_000] {
+        std::fs::write(&bad, wav_bytes(1, 1, rate, 16, &samples)).unwrap();
+        let e = err_of(&dir);
+        assert!(
+            e.contains(&bad.display().to_string())
+                && e.contains(&format!("sample rate of {rate} Hz"))
+                && e.contains("1000..=768000"),
+            "{e}"
+        );
+        let ds = skip_bad(&dir);
+        assert_eq!(ds.len_of("snd").unwrap(), 3);
+        assert_eq!(ds.skipped().len(), 1);
+        assert_eq!(ds.skipped()[0].path, bad);
+    }
+    // An ordinary low rate still loads: 800 samples at 8 kHz are 0.1 s, 1600 samples at 16 kHz.
+    std::fs::write(&bad, wav_bytes(1, 1, 8000, 16, &samples)).unwrap();
+    let ds = load_folder(&dir, &LoadOptions::default()).unwrap();
+    let Store::Sounds { len, data } = ds.store("snd").unwrap() else {
+        panic!()
+    };
+    assert_eq!(*len, 32_000);
+    assert_eq!(data[0].len(), 32_000);
+    // Linear interpolation: sample 2 of the 16 kHz wave sits on input sample 1 (8/32768).
+    assert_eq!(data[0][2], 8.0 / 32768.0);
+    assert_eq!(data[0][3], 12.0 / 32768.0);
+    assert!(data[0][1600..].iter().all(|&v| v == 0.0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_float64_or_alaw_wav_gets_the_format_fix() {
+    let dir = small_folder("f64wav");
+    let bad = dir.join("snd/all/abbey/00000.wav");
+    let data: Vec<u8> = (0..100)
+        .flat_map(|i| (i as f64 / 200.0).to_le_bytes())
+        .collect();
+    for (tag, bits, why) in [
+        (3u16, 64u16, "Float with 64 bits per sample"),
+        (6, 8, "format tag 0x0006, A-law"),
+    ] {
+        std::fs::write(&bad, wav_bytes(tag, 1, 16000, bits, &data)).unwrap();
+        let e = err_of(&dir);
+        assert!(
+            e.contains(&bad.display().to_string())
+                && e.contains(why)
+                && e.contains("use PCM 16-bit or float 32-bit"),
+            "{e}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn load_folder_checks_image_size_and_seconds() {
+    let dir = small_folder("ranges");
+    for (o, key, got) in [
+        (
+            LoadOptions {
+                image_size: 0,
+                ..LoadOptions::default()
+            },
+            "image_size",
+            "got 0",
+        ),
+        (
+            LoadOptions {
+                image_size: 5000,
+                ..LoadOptions::default()
+            },
+            "image_size",
+            "got 5000",
+        ),
+        (
+            LoadOptions {
+                seconds: 0.0,
+                ..LoadOptions::default()
+            },
+            "seconds",
+            "got 0",
+        ),
+        (
+            LoadOptions {
+                seconds: -1.0,
+                ..LoadOptions::default()
+            },
+            "seconds",
+            "got -1",
+        ),
+        (
+            LoadOptions {
+                seconds: 1e12,
+                ..LoadOptions::default()
+            },
+            "seconds",
+            "got 1000000000000",
+        ),
+        (
+            LoadOptions {
+                seconds: f32::NAN,
+                ..LoadOptions::default()
+            },
+            "seconds",
+            "got NaN",
+        ),
+    ] {
+        let e = load_folder(&dir, &o).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("data::load_folder: invalid value for '{key}'")) && e.contains(got),
+            "{e}"
+        );
+    }
+    let list = dir.join("train.txt");
+    std::fs::write(&list, "nat/all/abbey/00000.png 0\n").unwrap();
+    let o = LoadOptions {
+        image_size: 0,
+        ..LoadOptions::default()
+    };
+    let e = load_places_list(&list, None, None, &o)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("data::load_places_list: invalid value for 'image_size'"),
+        "{e}"
+    );
+    // The edges of the ranges load.
+    let ds = load_folder(
+        &dir,
+        &LoadOptions {
+            image_size: 8,
+            seconds: 0.01,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(ds.input_shape("nat").unwrap(), vec![3, 8, 8]);
+    let Store::Sounds { len, .. } = ds.store("snd").unwrap() else {
+        panic!()
+    };
+    assert_eq!(*len, 160);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_category_listed_twice_is_named_with_its_lines() {
+    let dir = small_folder("dupcat");
+    let list = dir.join("categories.txt");
+    std::fs::write(&list, "abbey\nairport_terminal\n\nabbey\n").unwrap();
+    let e = err_of(&dir);
+    assert!(
+        e.contains(&list.display().to_string())
+            && e.contains("category 'abbey' is listed twice (lines 1 and 4)"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_listed_category_present_in_no_modality_says_so() {
+    let dir = small_folder("nowhere");
+    std::fs::write(
+        dir.join("categories.txt"),
+        "abbey\nairport_terminal\nbedroom\n",
+    )
+    .unwrap();
+    let e = err_of(&dir);
+    assert!(
+        e.contains(
+            "category 'bedroom' is missing from modality 'dsc' (it is present in no modality"
+        ) && e.contains("categories.txt"),
+        "{e}"
+    );
+    let ds = skip_bad(&dir);
+    assert_eq!(ds.categories().len(), 3);
+    assert_eq!(ds.skipped().len(), 3);
+    assert_eq!(ds.labels("nat").unwrap(), vec![0, 0, 1, 1]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_png_named_jpg_is_decoded_as_png() {
+    let dir = small_folder("pngjpg");
+    let png = dir.join("nat/all/abbey/00000.png");
+    let jpg = dir.join("nat/all/abbey/00000.jpg");
+    std::fs::rename(&png, &jpg).unwrap();
+    let ds = load_folder(&dir, &LoadOptions::default()).unwrap();
+    assert_eq!(ds.len_of("nat").unwrap(), 4);
+    assert_eq!(ds.labels("nat").unwrap(), vec![0, 0, 1, 1]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_paired_split_that_leaves_no_training_pairs_is_refused() {
+    let mut o = opts(2, 2, 1);
+    o.paired = true;
+    o.modalities = vec!["nat".into(), "dsc".into()];
+    let ds = synthplaces(&o).unwrap();
+    for v in [2, 3] {
+        let e = ds.split(v, 0).unwrap_err().to_string();
+        assert!(
+            e.contains("invalid value for 'val_per_category'")
+                && e.contains(&format!(
+                    "category 'abbey' has only 2 pairs; {v} for validation would leave none for training"
+                )),
+            "{e}"
+        );
+    }
+    let (tr, va) = ds.split(1, 0).unwrap();
+    assert_eq!(
+        (tr.len_of("nat").unwrap(), va.len_of("dsc").unwrap()),
+        (2, 2)
+    );
+    let mut s = xmodal::script::session::Session::new(None);
+    let e = s
+        .eval(
+            r#"data::synthplaces(#{ categories: 2, per_category: 2, paired: true, modalities: ["nat", "dsc"], seed: 1 })
+                .split(#{ val_per_category: 2 })"#,
+        )
+        .unwrap_err();
+    assert!(e.contains("has only 2 pairs"), "{e}");
+}
+
+/// Files under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn write_folder_refuses_a_non_empty_folder() {
+    let dir = small_folder("refuse");
+    let before = tree(&dir);
+    let mut o = opts(2, 1, 9);
+    o.modalities = vec!["nat".into()];
+    let e = write_folder(&synthplaces(&o).unwrap(), &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("data::write_folder '{}'", dir.display()))
+            && e.contains("not empty")
+            && e.contains("overwrite: true"),
+        "{e}"
+    );
+    assert_eq!(tree(&dir), before);
+    // A folder that is a file is refused too; an empty or missing folder is written.
+    let file = dir.join("categories.txt");
+    let e = write_folder(&synthplaces(&o).unwrap(), &file)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is not a folder"), "{e}");
+    let fresh = dir.join("sub/new");
+    write_folder(&synthplaces(&o).unwrap(), &fresh).unwrap();
+    assert_eq!(tree(&fresh).len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn write_folder_overwrite_replaces_only_a_dataset() {
+    use xmodal::data::folder::{write_folder_with, WriteOptions};
+    let dir = small_folder("overwrite"); // nat, dsc, snd: 2 categories × 2
+    let mut o = opts(3, 1, 9);
+    o.modalities = vec!["nat".into(), "clp".into()];
+    let new = synthplaces(&o).unwrap();
+    let ow = WriteOptions { overwrite: true };
+    write_folder_with(&new, &dir, &ow).unwrap();
+    let back = load_folder(&dir, &LoadOptions::default()).unwrap();
+    assert_eq!(back.modalities(), ["nat", "clp"]);
+    assert_eq!(back.categories(), new.categories());
+    assert_eq!(back.labels("nat").unwrap(), vec![0, 1, 2]);
+    assert_eq!(tree(&dir).len(), 7);
+    // Anything that is not a dataset stops the overwrite before it removes a file.
+    std::fs::write(dir.join("notes.md"), "mine").unwrap();
+    std::fs::write(dir.join("nat/README"), "mine too").unwrap();
+    let before = tree(&dir);
+    let e = write_folder_with(&new, &dir, &ow).unwrap_err().to_string();
+    assert!(
+        e.contains(&dir.display().to_string())
+            && e.contains("more than a dataset ('nat', 'notes.md')")
+            && e.contains("nothing was removed"),
+        "{e}"
+    );
+    assert_eq!(tree(&dir), before);
+    // The script option.
+    std::fs::remove_file(dir.join("notes.md")).unwrap();
+    std::fs::remove_file(dir.join("nat/README")).unwrap();
+    let mut s = xmodal::script::session::Session::new(None);
+    let p = dir.display().to_string().replace('\\', "/");
+    let out = s
+        .eval(&format!(
+            r#"let ds = data::synthplaces(#{{ categories: 2, per_category: 2, modalities: ["dsc"], seed: 3 }});
+               let msg = "";
+               try {{ ds.write_folder("{p}"); }} catch (e) {{ msg = `${{e}}`; }}
+               ds.write_folder("{p}", #{{ overwrite: true }});
+               [msg.contains("not empty"), data::load_folder("{p}").modalities(), data::load_folder("{p}").len()]"#
+        ))
+        .unwrap();
+    assert_eq!(out.to_string(), r#"[true, ["dsc"], 4]"#);
+    let e = s
+        .eval(&format!(
+            r#"data::synthplaces(#{{ categories: 2, per_category: 1, modalities: ["dsc"] }})
+                .write_folder("{p}", #{{ overwrit: true }})"#
+        ))
+        .unwrap_err();
+    assert!(e.contains("unknown option 'overwrit'"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Save `features` [n, 2] (f32 zeros) and `labels` (u32) as safetensors.
+fn feature_file(name: &str, labels: &[u32]) -> PathBuf {
+    let dir = scratch(name);
+    let n = labels.len();
+    let path = dir.join("feats.safetensors");
+    let map = std::collections::HashMap::from([
+        (
+            "features".to_string(),
+            candle_core::Tensor::zeros((n, 2), candle_core::DType::F32, &Device::Cpu).unwrap(),
+        ),
+        (
+            "labels".to_string(),
+            candle_core::Tensor::from_vec(labels.to_vec(), n, &Device::Cpu).unwrap(),
+        ),
+    ]);
+    candle_core::safetensors::save(&map, &path).unwrap();
+    path
+}
+
+#[test]
+fn an_implausible_feature_label_is_named_with_its_row() {
+    use xmodal::data::features::load_features;
+    let path = feature_file("biglabel", &[0, 1, 2, 0, 1, 4294967295]);
+    let e = load_features(&path, "feat", None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("data::load_features '{}'", path.display()))
+            && e.contains(
+                "label 4294967295 (row 5 of 'feat' labels) is not a plausible class index"
+            )
+            && e.contains("remap them to 0..K-1")
+            && e.contains("categories"),
+        "{e}"
+    );
+    // With a category list, a label beyond it is named the same way.
+    let e = load_features(
+        &path,
+        "feat",
+        None,
+        Some(vec!["a".into(), "b".into(), "c".into()]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(
+            "label 4294967295 (row 5 of 'feat' labels) is out of range for the 3 categories"
+        ),
+        "{e}"
+    );
+    // Labels past Places205 but plausible still get class names.
+    let path = feature_file("midlabel", &[0, 999, 3]);
+    let ds = load_features(&path, "feat", None, None).unwrap();
+    assert_eq!(ds.categories().len(), 1000);
+    assert_eq!(ds.categories()[999], "class_999");
+    assert_eq!(ds.labels("feat").unwrap(), vec![0, 999, 3]);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// CRC-32 (IEEE) of `b`, for the zip file below.
+fn crc32(b: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &x in b {
+        c ^= x as u32;
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                (c >> 1) ^ 0xEDB8_8320
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+/// An .npz as np.savez_compressed writes it: one entry, compression method 8 (deflate; here a
+/// stored deflate block).
+fn compressed_npz(path: &Path) {
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let mut hdr = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }".to_string();
+    while !(10 + hdr.len() + 1).is_multiple_of(64) {
+        hdr.push(' ');
+    }
+    hdr.push('\n');
+    npy.extend((hdr.len() as u16).to_le_bytes());
+    npy.extend(hdr.as_bytes());
+    npy.extend([0i64, 1].iter().flat_map(|v| v.to_le_bytes()));
+    let mut deflated = vec![1u8];
+    deflated.extend((npy.len() as u16).to_le_bytes());
+    deflated.extend((!(npy.len() as u16)).to_le_bytes());
+    deflated.extend(&npy);
+    let name = b"labels.npy";
+    let common = |b: &mut Vec<u8>| {
+        b.extend(20u16.to_le_bytes()); // version needed
+        b.extend(0u16.to_le_bytes()); // flags
+        b.extend(8u16.to_le_bytes()); // method: deflate
+        b.extend(0u32.to_le_bytes()); // time, date
+        b.extend(crc32(&npy).to_le_bytes());
+        b.extend((deflated.len() as u32).to_le_bytes());
+        b.extend((npy.len() as u32).to_le_bytes());
+        b.extend((name.len() as u16).to_le_bytes());
+        b.extend(0u16.to_le_bytes()); // extra
+    };
+    let mut z = 0x0403_4b50u32.to_le_bytes().to_vec();
+    common(&mut z);
+    z.extend(name);
+    z.extend(&deflated);
+    let cd = z.len() as u32;
+    z.extend(0x0201_4b50u32.to_le_bytes());
+    z.extend(20u16.to_le_bytes()); // made by
+    common(&mut z);
+    z.extend([0u8; 12]); // comment, disk, attributes
+    z.extend(0u32.to_le_bytes()); // local header offset
+    z.extend(name);
+    let cd_len = z.len() as u32 - cd;
+    z.extend(0x0605_4b50u32.to_le_bytes());
+    z.extend([0u8; 4]);
+    z.extend(1u16.to_le_bytes());
+    z.extend(1u16.to_le_bytes());
+    z.extend(cd_len.to_le_bytes());
+    z.extend(cd.to_le_bytes());
+    z.extend(0u16.to_le_bytes());
+    std::fs::write(path, z).unwrap();
+}
+
+#[test]
+fn feature_file_errors_name_load_features_and_the_fix() {
+    use xmodal::data::features::load_features;
+    let dir = scratch("featerr");
+    let missing = dir.join("nothere.safetensors");
+    let e = load_features(&missing, "feat", None, None)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        format!("data::load_features '{}': no such file", missing.display())
+    );
+    let npz = dir.join("zc.npz");
+    compressed_npz(&npz);
+    let e = load_features(&npz, "feat", None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("data::load_features '{}'", npz.display()))
+            && e.contains("compression method not supported")
+            && e.contains("save it with np.savez (uncompressed) or as .safetensors"),
+        "{e}"
+    );
+    let other = dir.join("feats.csv");
+    std::fs::write(&other, "1,2\n").unwrap();
+    let e = load_features(&other, "feat", None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("data::load_features '") && e.contains("unknown extension"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -296,3 +296,72 @@ fn figures_read_lazy_images_as_eager_ones() {
     assert!(e.contains("item 12 of 'nat', which has 12"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_wav_with_sample_rate_zero_fails_the_lazy_header_check() {
+    let dir = folder("rate0");
+    let bad = dir.join("snd/all/abbey/00000.wav");
+    // Mono 16-bit PCM whose fmt chunk declares 0 Hz.
+    let data: Vec<u8> = (0..400i16).flat_map(|v| v.to_le_bytes()).collect();
+    let mut b: Vec<u8> = b"RIFF".to_vec();
+    b.extend((36 + data.len() as u32).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(1u16.to_le_bytes()); // PCM
+    b.extend(1u16.to_le_bytes());
+    b.extend(0u32.to_le_bytes()); // sample rate
+    b.extend(0u32.to_le_bytes()); // byte rate
+    b.extend(2u16.to_le_bytes());
+    b.extend(16u16.to_le_bytes());
+    b.extend(b"data");
+    b.extend((data.len() as u32).to_le_bytes());
+    b.extend(&data);
+    std::fs::write(&bad, b).unwrap();
+    for lazy in [true, false] {
+        let e = err(&dir, &opts(lazy, 8, false));
+        assert!(
+            e.contains(&bad.display().to_string()) && e.contains("sample rate of 0 Hz"),
+            "lazy {lazy}: {e}"
+        );
+        let ds = load_folder(&dir, &opts(lazy, 8, true)).unwrap();
+        assert_eq!(ds.len_of("snd").unwrap(), 11);
+        assert_eq!(ds.skipped().len(), 1);
+        assert_eq!(ds.skipped()[0].path, bad);
+        let all: Vec<usize> = (0..11).collect();
+        assert_eq!(
+            ds.inputs("snd", &all, &Device::Cpu).unwrap().dims(),
+            [11, 64, 124]
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_png_named_jpg_loads_the_same_lazily_and_eagerly() {
+    let dir = folder("pngjpg");
+    let png = dir.join("nat/all/abbey/00001.png");
+    let jpg = dir.join("nat/all/abbey/00001.jpg");
+    let want = flat(
+        &load_folder(&dir, &opts(false, 0, false))
+            .unwrap()
+            .inputs("nat", &[1], &Device::Cpu)
+            .unwrap(),
+    );
+    std::fs::rename(&png, &jpg).unwrap();
+    let eager = load_folder(&dir, &opts(false, 0, false)).unwrap();
+    let lazy = load_folder(&dir, &opts(true, 8, false)).unwrap();
+    let Store::Lazy(l) = lazy.store("nat").unwrap() else {
+        panic!("not lazy")
+    };
+    assert_eq!(l.path(1), jpg);
+    let idx: Vec<usize> = (0..12).collect();
+    assert_eq!(
+        flat(&eager.inputs("nat", &idx, &Device::Cpu).unwrap()),
+        flat(&lazy.inputs("nat", &idx, &Device::Cpu).unwrap())
+    );
+    assert_eq!(
+        flat(&eager.inputs("nat", &[1], &Device::Cpu).unwrap()),
+        want
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

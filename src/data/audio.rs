@@ -175,15 +175,73 @@ pub fn check_wav(path: &Path) -> Result<()> {
 
 const WAV_OP: &str = "data::read_wav";
 
-/// Open a WAV file and check that [`read_wav`] supports its sample format.
+/// The sample rates a WAV file may declare (Hz); anything else is a broken or exotic header.
+pub const RATE_RANGE: std::ops::RangeInclusive<u32> = 1_000..=768_000;
+
+/// The format tag and bits per sample of a WAV file's `fmt ` chunk, read directly (for the
+/// message when hound refuses the file). None when the file is not RIFF/WAVE with a fmt chunk.
+fn sniff_fmt(path: &Path) -> Option<(u16, u16)> {
+    use std::io::Read;
+    let mut b = vec![];
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 16)
+        .read_to_end(&mut b)
+        .ok()?;
+    if b.len() < 12 || &b[..4] != b"RIFF" || &b[8..12] != b"WAVE" {
+        return None;
+    }
+    let u16_at = |i: usize| Some(u16::from_le_bytes([*b.get(i)?, *b.get(i + 1)?]));
+    let mut at = 12;
+    while at + 8 <= b.len() {
+        let size = u32::from_le_bytes(b[at + 4..at + 8].try_into().ok()?) as usize;
+        if &b[at..at + 4] == b"fmt " {
+            let mut tag = u16_at(at + 8)?;
+            let bits = u16_at(at + 22)?;
+            if tag == 0xFFFE {
+                // WAVE_FORMAT_EXTENSIBLE: the real tag opens the sub-format GUID.
+                tag = u16_at(at + 32).unwrap_or(tag);
+            }
+            return Some((tag, bits));
+        }
+        at = at.checked_add(8 + size + size % 2)?;
+    }
+    None
+}
+
+/// The reason hound gave, with the fix when the header shows an encoding xmodal cannot read.
+fn open_failure(path: &Path, e: hound::Error) -> Error {
+    const FIX: &str = "use PCM 16-bit or float 32-bit";
+    let reason = match sniff_fmt(path) {
+        Some((3, bits)) if bits != 32 => {
+            format!("unsupported WAV format: Float with {bits} bits per sample; {FIX}")
+        }
+        Some((1, bits)) if !(8..=32).contains(&bits) => {
+            format!("unsupported WAV format: Int with {bits} bits per sample; {FIX}")
+        }
+        Some((tag, _)) if tag != 1 && tag != 3 => format!(
+            "unsupported WAV encoding (format tag 0x{tag:04x}, {}); {FIX}",
+            match tag {
+                6 => "A-law",
+                7 => "µ-law",
+                2 | 0x11 => "ADPCM",
+                0x55 => "MP3",
+                _ => "compressed or unknown",
+            }
+        ),
+        _ => format!("unsupported or corrupt WAV: {e}"),
+    };
+    Error::file(WAV_OP, path, reason)
+}
+
+/// Open a WAV file and check that [`read_wav`] supports its sample format and rate.
 fn open_wav(
     path: &Path,
 ) -> Result<(
     hound::WavReader<std::io::BufReader<std::fs::File>>,
     hound::WavSpec,
 )> {
-    let r = hound::WavReader::open(path)
-        .map_err(|e| Error::file(WAV_OP, path, format!("unsupported or corrupt WAV: {e}")))?;
+    let r = hound::WavReader::open(path).map_err(|e| open_failure(path, e))?;
     let spec = r.spec();
     let supported = match spec.sample_format {
         hound::SampleFormat::Float => spec.bits_per_sample == 32,
@@ -196,6 +254,19 @@ fn open_wav(
             format!(
                 "unsupported WAV format: {:?} with {} bits per sample; use PCM 16-bit or float 32-bit",
                 spec.sample_format, spec.bits_per_sample
+            ),
+        ));
+    }
+    if !RATE_RANGE.contains(&spec.sample_rate) {
+        return Err(Error::file(
+            WAV_OP,
+            path,
+            format!(
+                "the header declares a sample rate of {} Hz, outside {}..={} Hz (a broken header?); \
+                 re-encode the file at a real rate, e.g. 16000 Hz",
+                spec.sample_rate,
+                RATE_RANGE.start(),
+                RATE_RANGE.end()
             ),
         ));
     }

@@ -631,9 +631,19 @@ impl Dataset {
                 by_cat[l].push(p[i]);
             }
             let mut set = std::collections::HashSet::new();
-            for mut ids in by_cat {
+            for (c, mut ids) in by_cat.into_iter().enumerate() {
                 ids.sort_unstable();
                 ids.dedup();
+                if !ids.is_empty() && ids.len() <= val_per_category {
+                    return Err(Error::invalid(
+                        "dataset::split",
+                        "val_per_category",
+                        format!(
+                            "category '{}' has only {} pairs; {} for validation would leave none for training",
+                            self.categories[c], ids.len(), val_per_category
+                        ),
+                    ));
+                }
                 ids.shuffle(&mut r);
                 set.extend(ids.into_iter().take(val_per_category));
             }

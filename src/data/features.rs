@@ -15,6 +15,27 @@ use std::sync::Arc;
 
 const OP: &str = "data::load_features";
 
+/// The most classes a label file may imply when no category list is given.
+pub const MAX_CLASSES: usize = 1_000_000;
+
+/// Read a tensor file, with errors labelled by this function and the fix for compressed npz.
+fn load_tensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
+    io::load(path, &Device::Cpu).map_err(|e| match e {
+        Error::File { path, reason, .. } => {
+            let reason = if reason.contains("compression method not supported") {
+                format!(
+                    "{reason}; the .npz is compressed (np.savez_compressed): save it with \
+                     np.savez (uncompressed) or as .safetensors"
+                )
+            } else {
+                reason
+            };
+            Error::file(OP, path, reason)
+        }
+        other => other,
+    })
+}
+
 fn ints(path: &Path, what: &str, t: &Tensor, n: usize) -> Result<Vec<usize>> {
     if t.dims() != [n] {
         return Err(Error::file(
@@ -94,7 +115,7 @@ fn read_labels(path: &Path) -> Result<Tensor> {
         let n = v.len();
         crate::tensor::create::from_f64(v, &[n], candle_core::DType::F64, &Device::Cpu)
     } else {
-        let m = io::load(path, &Device::Cpu)?;
+        let m = load_tensors(path)?;
         m.into_values()
             .next()
             .ok_or_else(|| Error::file(OP, path, "holds no tensor"))
@@ -109,7 +130,7 @@ pub fn load_features(
     labels: Option<&Path>,
     categories: Option<Vec<String>>,
 ) -> Result<Dataset> {
-    let map: BTreeMap<String, Tensor> = io::load(path, &Device::Cpu)?;
+    let map: BTreeMap<String, Tensor> = load_tensors(path)?;
     let mut mods = vec![];
     if io::format_of(path)? == io::Format::Npy {
         let lp = labels
@@ -143,19 +164,52 @@ pub fn load_features(
             return Err(Error::file(OP, path, format!("no features found: expected 'features' + 'labels' or '<modality>.features' + '<modality>.labels'; keys are: {}", map.keys().cloned().collect::<Vec<_>>().join(", "))));
         }
     }
-    let max = mods
+    // The largest label, with its modality and row.
+    let (max, at) = mods
         .iter()
-        .flat_map(|m| m.labels.iter().copied())
-        .max()
-        .unwrap_or(0);
+        .flat_map(|m| m.labels.iter().enumerate().map(move |(i, &l)| (l, (m, i))))
+        .max_by_key(|&(l, (_, i))| (l, std::cmp::Reverse(i)))
+        .map(|(l, at)| (l, Some(at)))
+        .unwrap_or((0, None));
+    let where_ = || {
+        at.map(|(m, i)| format!(" (row {i} of '{}' labels)", m.name))
+            .unwrap_or_default()
+    };
     let cats = match categories {
-        Some(c) => c,
+        Some(c) => {
+            if max >= c.len() {
+                return Err(Error::file(
+                    OP,
+                    path,
+                    format!(
+                        "label {max}{} is out of range for the {} categories given; labels must be \
+                         0..{} (one per category, in order): remap them or give the full category list",
+                        where_(),
+                        c.len(),
+                        c.len().saturating_sub(1)
+                    ),
+                ));
+            }
+            c
+        }
         None => {
             let p = crate::assets::places205_categories();
             if max < p.len() {
                 p.iter().map(|s| s.to_string()).collect()
-            } else {
+            } else if max < MAX_CLASSES {
                 (0..=max).map(|i| format!("class_{i}")).collect()
+            } else {
+                return Err(Error::file(
+                    OP,
+                    path,
+                    format!(
+                        "label {max}{} is not a plausible class index (it would make {} classes, \
+                         more than {MAX_CLASSES}); labels must be 0..K-1 for K classes: remap them \
+                         to 0..K-1 and pass the names as #{{ categories: [...] }}",
+                        where_(),
+                        max as u128 + 1
+                    ),
+                ));
             }
         }
     };

@@ -5,7 +5,8 @@
 //! File names `p<pair>_<index>.<ext>` carry pair ids. Loading decodes every file in parallel;
 //! bad input (an undecodable file, an empty category folder, a category missing from one
 //! modality, an unsupported WAV, a malformed list line) is an error naming the file and the
-//! reason, or with `skip_bad` is skipped and listed in `Dataset::summary`.
+//! reason, or with `skip_bad` is skipped and listed in `Dataset::summary`. The writer of this
+//! layout is in `write.rs` (re-exported here).
 
 use super::audio;
 use super::dataset::{Dataset, Modality, ModalityKind, Skipped, Store};
@@ -14,6 +15,8 @@ use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use super::write::{write_folder, write_folder_with, WriteOptions};
 
 /// Options of `load_folder` and `load_places_list`.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,10 +35,44 @@ pub struct LoadOptions {
     pub cache: usize,
 }
 
+/// The image sizes a loader accepts (pixels per side).
+pub const IMAGE_SIZES: std::ops::RangeInclusive<usize> = 8..=2048;
+/// The sound lengths a loader accepts (seconds).
+pub const SECONDS: std::ops::RangeInclusive<f32> = 0.01..=600.0;
+
 impl LoadOptions {
     /// Sound length in samples at 16 kHz.
     pub fn sound_len(&self) -> usize {
         (self.seconds * audio::RATE as f32).round() as usize
+    }
+
+    /// Check the ranges of `image_size` and `seconds` (errors name the option of `op`).
+    pub fn validate(&self, op: &str) -> Result<()> {
+        if !IMAGE_SIZES.contains(&self.image_size) {
+            return Err(Error::invalid(
+                op,
+                "image_size",
+                format!(
+                    "must be in {}..={} (pixels per side), got {}",
+                    IMAGE_SIZES.start(),
+                    IMAGE_SIZES.end(),
+                    self.image_size
+                ),
+            ));
+        }
+        if !SECONDS.contains(&self.seconds) {
+            return Err(Error::invalid(
+                op,
+                "seconds",
+                format!(
+                    "must be in {}..={} (sounds are cropped or padded to this length), got {}",
+                    SECONDS.start(),
+                    SECONDS.end(),
+                    self.seconds
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -66,15 +103,16 @@ fn ext_of(p: &Path) -> String {
         .to_ascii_lowercase()
 }
 
+/// Decode an image by the format of its content (a PNG named `.jpg` is read as PNG), the same
+/// way the lazy header check reads it.
 fn read_image(path: &Path, size: usize) -> Result<Arc<[u8]>> {
-    let img = image::open(path)
-        .map_err(|e| {
-            Error::file(
-                "data::load_folder",
-                path,
-                format!("cannot decode image: {e}"),
-            )
-        })?
+    let op = "data::load_folder";
+    let img = image::ImageReader::open(path)
+        .map_err(|e| Error::file(op, path, e))?
+        .with_guessed_format()
+        .map_err(|e| Error::file(op, path, e))?
+        .decode()
+        .map_err(|e| Error::file(op, path, format!("cannot decode image: {e}")))?
         .to_rgb8();
     let img = if img.width() as usize != size || img.height() as usize != size {
         image::imageops::resize(
@@ -104,7 +142,10 @@ pub fn read_sample(path: &Path, o: &LoadOptions) -> Result<Sample> {
             Ok(Sample::Text(Arc::from(s.trim())))
         }
         "wav" => {
-            let (x, rate) = audio::read_wav(path)?;
+            let (mut x, rate) = audio::read_wav(path)?;
+            // Only the samples the crop keeps are resampled (plus the interpolation's neighbours).
+            let need = (o.sound_len() as u64 * rate as u64).div_ceil(audio::RATE as u64) + 2;
+            x.truncate(need.min(usize::MAX as u64) as usize);
             let x = audio::resample(&x, rate, audio::RATE);
             Ok(Sample::Sound(Arc::from(audio::crop_or_pad(
                 x,
@@ -206,6 +247,7 @@ fn bad(skipped: &mut Vec<Skipped>, skip: bool, e: Error, path: &Path) -> Result<
 /// Read a dataset written in the CMPlaces folder layout.
 pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
     let op = "data::load_folder";
+    o.validate(op)?;
     if !root.is_dir() {
         return Err(Error::file(op, root, "no such folder"));
     }
@@ -268,13 +310,7 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
     }
     let list = root.join("categories.txt");
     let categories: Vec<String> = if list.is_file() {
-        std::fs::read_to_string(&list)
-            .map_err(|e| Error::file(op, &list, e))?
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect()
+        read_category_list(&list)?
     } else {
         let mut all: Vec<String> = per_mod.iter().flat_map(|p| p.2.clone()).collect();
         all.sort();
@@ -300,9 +336,18 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
                 let other = per_mod
                     .iter()
                     .find(|p| p.2.contains(c))
-                    .map(|p| p.0.clone())
-                    .unwrap_or_default();
-                let e = Error::file(op, &cdir, format!("category '{c}' is missing from modality '{mname}' (it is present in '{other}')"));
+                    .map(|p| p.0.clone());
+                let reason = match other {
+                    Some(other) => format!(
+                        "category '{c}' is missing from modality '{mname}' (it is present in '{other}')"
+                    ),
+                    None => format!(
+                        "category '{c}' is missing from modality '{mname}' (it is present in no modality: \
+                         remove it from {} or add its folders)",
+                        list.display()
+                    ),
+                };
+                let e = Error::file(op, &cdir, reason);
                 bad(&mut skipped, o.skip_bad, e, &cdir)?;
                 continue;
             }
@@ -401,61 +446,31 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
     Ok(Dataset::new(categories, out, &split)?.with_skipped(skipped))
 }
 
-/// Write `ds` as `ROOT/<modality>/<split>/<category>/<file>` plus `ROOT/categories.txt`.
-pub fn write_folder(ds: &Dataset, root: &Path) -> Result<()> {
-    let op = "data::write_folder";
-    let mk = |d: &Path| std::fs::create_dir_all(d).map_err(|e| Error::file(op, d, e));
-    mk(root)?;
-    let list = root.join("categories.txt");
-    std::fs::write(&list, ds.categories().join("\n") + "\n")
-        .map_err(|e| Error::file(op, &list, e))?;
-    for m in ds.modalities() {
-        let labels = ds.labels(&m)?;
-        let pairs = ds.pair_ids(&m)?;
-        let store = ds.store(&m)?;
-        let ext = match store.kind() {
-            ModalityKind::Image => "png",
-            ModalityKind::Text => "txt",
-            ModalityKind::Sound => "wav",
-            ModalityKind::Features => {
-                return Err(Error::invalid(op, "modality", format!("'{m}' holds feature vectors, which have no file form here; save them with tensor::save")))
-            }
-        };
-        for c in ds.categories() {
-            mk(&root.join(&m).join(ds.split_name()).join(c))?;
+/// The category names of `categories.txt` (one per line, blank lines ignored); a name listed
+/// twice is an error naming it and both lines.
+fn read_category_list(list: &Path) -> Result<Vec<String>> {
+    let op = "data::load_folder";
+    let text = std::fs::read_to_string(list).map_err(|e| Error::file(op, list, e))?;
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    let mut out = vec![];
+    for (i, l) in text.lines().enumerate() {
+        let l = l.trim();
+        if l.is_empty() {
+            continue;
         }
-        (0..labels.len()).into_par_iter().try_for_each(|i| {
-            let file = match &pairs {
-                Some(p) => format!("p{:06}_{i:05}.{ext}", p[i]),
-                None => format!("{i:05}.{ext}"),
-            };
-            let path = root
-                .join(&m)
-                .join(ds.split_name())
-                .join(&ds.categories()[labels[i]])
-                .join(file);
-            let (sample, size) = match store {
-                Store::Images { size, data } => (Sample::Image(data[i].clone()), *size),
-                Store::Texts(t) => (Sample::Text(t[i].clone()), 0),
-                Store::Sounds { data, .. } => (Sample::Sound(data[i].clone()), 0),
-                Store::Lazy(l) => (l.raw(i)?, l.image_size()),
-                Store::Features { .. } => unreachable!("rejected above"),
-            };
-            match sample {
-                Sample::Image(px) => {
-                    image::RgbImage::from_raw(size as u32, size as u32, px.to_vec())
-                        .ok_or_else(|| Error::file(op, &path, "image buffer has the wrong size"))?
-                        .save(&path)
-                        .map_err(|e| Error::file(op, &path, e))
-                }
-                Sample::Text(t) => {
-                    std::fs::write(&path, format!("{t}\n")).map_err(|e| Error::file(op, &path, e))
-                }
-                Sample::Sound(x) => audio::write_wav(&path, &x, audio::RATE),
-            }
-        })?;
+        if let Some(first) = seen.insert(l, i + 1) {
+            return Err(Error::file(
+                op,
+                list,
+                format!(
+                    "category '{l}' is listed twice (lines {first} and {}); each category must appear once",
+                    i + 1
+                ),
+            ));
+        }
+        out.push(l.to_string());
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Read a Places205-style list (`<relpath> <label>` per line) of natural images under `root`
@@ -467,6 +482,7 @@ pub fn load_places_list(
     o: &LoadOptions,
 ) -> Result<Dataset> {
     let op = "data::load_places_list";
+    o.validate(op)?;
     let text = std::fs::read_to_string(list).map_err(|e| Error::file(op, list, e))?;
     let root = root
         .map(Path::to_path_buf)

@@ -12,6 +12,7 @@ pub mod minilm;
 pub mod sampler;
 pub mod synth;
 pub mod text;
+pub mod write;
 
 pub use dataset::{Dataset, Modality, ModalityKind, Skipped, Store};
 pub use synth::{synthplaces, SynthOptions};

@@ -126,8 +126,9 @@ pub mod data_api {
 
     /// Read a folder in the CMPlaces layout `ROOT/<modality>/<split>/<category>/<file>` (png/jpg
     /// images, one description per `.txt`, `.wav` sounds; `ROOT/categories.txt` fixes the label
-    /// order). Options: `split` (the only split present, or "train"), `image_size` (64),
-    /// `seconds` (2.0: sounds cropped/padded), `skip_bad` (false: a bad file is an error naming
+    /// order; a name listed twice is an error). Options: `split` (the only split present, or
+    /// "train"), `image_size` (64; 8..=2048), `seconds` (2.0, in 0.01..=600: sounds
+    /// cropped/padded; a WAV's rate must be 1000..=768000 Hz), `skip_bad` (false: a bad file is an error naming
     /// it; true: it is skipped and listed in `summary()`), `lazy` (false: decode everything now;
     /// true: for data larger than memory, list the files and check their headers now, decode
     /// images and sounds when a batch asks for them, in parallel; descriptions are read now),
@@ -137,7 +138,7 @@ pub mod data_api {
     /// ```rhai
     /// let ds = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["dsc"], seed: 1 });
     /// let dir = "target/doc-example-folder";
-    /// ds.write_folder(dir);
+    /// ds.write_folder(dir, #{ overwrite: true });
     /// let back = data::load_folder(dir);
     /// if !(back.labels("dsc") == ds.labels("dsc")) { throw "unexpected result"; }
     /// ```
@@ -170,10 +171,10 @@ pub mod data_api {
 
     /// Read a Places205 split list (`<relpath> <label>` per line) as natural images (`nat`).
     /// Options: `root` (the list's folder), `categories` (the Places205 names), `image_size`
-    /// (64), `skip_bad` (false).
+    /// (64; 8..=2048), `skip_bad` (false).
     /// ```rhai
     /// let ds = data::synthplaces(#{ categories: 2, per_category: 1, modalities: ["nat"], seed: 1 });
-    /// ds.write_folder("target/doc-example-list");
+    /// ds.write_folder("target/doc-example-list", #{ overwrite: true });
     /// // a list file "train.txt" with lines like "nat/all/abbey/00000.png 0" is read with
     /// // data::load_places_list("target/doc-example-list/train.txt")
     /// ```
@@ -212,7 +213,9 @@ pub mod data_api {
     /// Precomputed features: a safetensors/npz file with `features` [N, D] + `labels` [N] (or
     /// `<modality>.features` + `<modality>.labels` [+ `<modality>.pair_ids`] for several), or a
     /// `.npy` [N, D] with a label file. Options: `modality` ("feat"), `labels` (for .npy:
-    /// "labels.npy" beside it; .npy or .txt), `categories` (Places205 names when the labels fit).
+    /// "labels.npy" beside it; .npy or .txt), `categories` (Places205 names when the labels fit,
+    /// else `class_0`…; labels must be 0..K-1 with K ≤ 1,000,000, a larger one is an error naming
+    /// its row). Compressed `.npz` (np.savez_compressed) is not read: use np.savez or .safetensors.
     /// ```rhai
     /// tensor::save("target/doc-example-feats.safetensors", #{
     ///     features: tensor::randn([4, 3], #{ seed: 1 }), labels: tensor::from([0, 1, 0, 1]) });
@@ -491,7 +494,32 @@ pub mod data_api {
     }
 
     /// Write the dataset as `ROOT/<modality>/<split>/<category>/<file>` (png, txt, wav) plus
-    /// `ROOT/categories.txt`; `data::load_folder` reads it back.
+    /// `ROOT/categories.txt`; `data::load_folder` reads it back. The folder must be new or empty
+    /// (so old files never mix in); option `overwrite` (false): true first removes the dataset
+    /// the folder holds (`categories.txt` and the modality folders), and is an error, removing
+    /// nothing, when the folder holds anything else.
+    /// ```rhai
+    /// let ds = data::synthplaces(#{ categories: 2, per_category: 1, modalities: ["dsc"], seed: 1 });
+    /// let dir = "target/doc-example-write";
+    /// ds.write_folder(dir, #{ overwrite: true });
+    /// let msg = "";
+    /// try { ds.write_folder(dir); } catch (e) { msg = `${e}`; }
+    /// if !msg.contains("not empty") { throw "unexpected result"; }
+    /// ds.write_folder(dir, #{ overwrite: true });
+    /// if !(data::load_folder(dir).len() == 2) { throw "unexpected result"; }
+    /// ```
+    #[rhai_fn(global, pure, name = "write_folder", return_raw)]
+    pub fn write_folder_opts(ds: &mut Dataset, path: &str, opts: Map) -> RhaiResult<()> {
+        guard("write_folder", || {
+            let o = Opts::new("write_folder", opts, &["overwrite"])?;
+            let w = folder::WriteOptions {
+                overwrite: o.bool("overwrite", false)?,
+            };
+            folder::write_folder_with(ds, Path::new(path), &w)
+        })
+    }
+
+    /// `write_folder` with default options (the folder must be new or empty).
     #[rhai_fn(global, pure, return_raw)]
     pub fn write_folder(ds: &mut Dataset, path: &str) -> RhaiResult<()> {
         guard("write_folder", || folder::write_folder(ds, Path::new(path)))
