@@ -452,3 +452,419 @@ fn every_eval_doc_example_runs() {
     }
     assert!(ran >= 6, "only {ran} examples found");
 }
+
+/// A feature set of `rows` (f64 values) in `dtype`, one label and modality name per row.
+fn set(rows: &[Vec<f64>], labels: &[usize], mods: &[&str], dtype: DType) -> FeatureSet {
+    let d = rows[0].len();
+    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+    FeatureSet::new(
+        Tensor::from_vec(flat, (rows.len(), d), &Device::Cpu)
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap(),
+        labels.to_vec(),
+        mods.iter().map(|m| m.to_string()).collect(),
+    )
+    .unwrap()
+}
+
+/// 21 rows of 3 modalities (img, snd, dsc interleaved) with class structure, as f32.
+fn small_set(poison: Option<(usize, f64)>) -> FeatureSet {
+    let mods = ["img", "snd", "dsc"];
+    let rows: Vec<Vec<f64>> = (0..21)
+        .map(|i| {
+            let mut r: Vec<f64> = (0..4).map(|k| ((i * 7 + k * 3) % 5) as f64 - 1.5).collect();
+            r[i % 2] += 3.0;
+            if let Some((row, v)) = poison {
+                if row == i {
+                    r[2] = v;
+                }
+            }
+            r
+        })
+        .collect();
+    let labels: Vec<usize> = (0..21).map(|i| i % 2).collect();
+    let m: Vec<&str> = (0..21).map(|i| mods[i % 3]).collect();
+    set(&rows, &labels, &m, DType::F32)
+}
+
+#[test]
+fn non_finite_features_are_an_error_naming_the_row_and_its_modality() {
+    // Row 16 is 'snd' (16 % 3 = 1); NaN, +inf and -inf alike.
+    for (bad, word) in [
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+        (-f64::INFINITY, "inf"),
+    ] {
+        let f = small_set(Some((16, bad)));
+        for opts in [
+            all(),
+            RetrievalOpts { batch: 4, ..all() },
+            Default::default(),
+        ] {
+            let e = eval::retrieval(&f, &opts).unwrap_err().to_string();
+            assert!(
+                e.contains("eval::retrieval")
+                    && e.contains("row 16 (modality 'snd')")
+                    && e.contains(word)
+                    && e.contains("diverged"),
+                "{e}"
+            );
+        }
+        // The test modality of a transfer; the training modality was already rejected.
+        let opts = TransferOpts {
+            train: vec!["img".into()],
+            test: vec!["img".into(), "snd".into()],
+            iters: 5,
+            ..Default::default()
+        };
+        let e = eval::transfer(&f, &opts).unwrap_err().to_string();
+        assert!(
+            e.contains("eval::transfer") && e.contains("row 16 (modality 'snd')"),
+            "{e}"
+        );
+        let e = eval::transfer(
+            &f,
+            &TransferOpts {
+                train: vec!["snd".into()],
+                ..opts.clone()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("row 16 (modality 'snd')"), "{e}");
+        // Rows of a modality that the transfer does not use may hold anything.
+        let ok = TransferOpts {
+            test: vec!["img".into(), "dsc".into()],
+            ..opts
+        };
+        assert!(eval::transfer(&f, &ok).is_ok());
+        // Paired ranks: the first bad row of a or b.
+        let x = f.x.clone();
+        let clean = small_set(None).x;
+        let e = eval::ranks(&clean, &x, &RankOpts::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("eval::ranks") && e.contains("row 16 of b") && e.contains(word),
+            "{e}"
+        );
+        let e = eval::ranks(&x, &clean, &RankOpts::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 16 of a"), "{e}");
+    }
+    // f64 features too, on the symmetric all-queries path (D ≥ 512).
+    let mut rows = vec![vec![0.5; 512]; 6];
+    rows[4][300] = f64::NAN;
+    let f = set(
+        &rows,
+        &[0, 1, 0, 1, 0, 1],
+        &["a", "a", "a", "b", "b", "b"],
+        DType::F64,
+    );
+    let e = eval::retrieval(&f, &all()).unwrap_err().to_string();
+    assert!(
+        e.contains("row 4 (modality 'b')") && e.contains("NaN"),
+        "{e}"
+    );
+    // Large finite values are not mistaken for overflow.
+    let mut rows = vec![vec![1e200; 3]; 4];
+    rows[1][0] = -1e200;
+    rows[3][1] = -1e200;
+    let f = set(&rows, &[0, 1, 0, 1], &["a", "a", "b", "b"], DType::F64);
+    let t = eval::retrieval(&f, &all()).unwrap();
+    // a→b: row 0 (label 0) finds row 2 (label 0, same direction, cosine 1) before row 3
+    // (cosine 1/3): AP 1; row 1 (label 1) scores row 2 at 1/3 above its match row 3 at -1/3: AP ½.
+    assert_eq!(t.pair("a", "b").unwrap().ap, [Some(1.0), Some(0.5)], "{t}");
+}
+
+#[test]
+fn rhai_layer_table_rejects_non_finite_features() {
+    let mut s = xmodal::script::session::Session::new(None);
+    let path = std::env::temp_dir().join(format!(
+        "xmodal-eval-nan-{}.safetensors",
+        std::process::id()
+    ));
+    let src = format!(
+        r#"
+        let x = tensor::from([[1.0, 0.0], [0.0, 1.0], [1.0, 0.5], [0.5, 1.0]]);
+        let bad = tensor::from([[1.0], [1.0], [-1.0], [1.0]]).sqrt();
+        tensor::save("{p}", #{{ features: tensor::cat([x, bad], 1), labels: tensor::from([0, 1, 0, 1]) }});
+        let d = data::load_features("{p}", #{{ modality: "snd" }});
+        let net = nn::cross_modal(d, #{{ fc6: 8, fc7: 8 }});
+        eval::layer_table(net, d, ["pool5"], #{{ queries: "all" }})
+        "#,
+        p = path.display()
+    );
+    let e = s.eval(&src).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    assert!(
+        e.contains("row 2 (modality 'snd')") && e.contains("NaN") && e.contains("pool5"),
+        "{e}"
+    );
+}
+
+#[test]
+fn parallel_one_dimensional_features_tie_as_in_scikit_learn() {
+    // Every cosine is exactly 1: scikit-learn's AP is the precision of the whole set, 5/10.
+    let vals = [0.1, 0.7, 1.3, 2.9, 3.3, 10.1, 0.3, 7.7, 5.5, 6.1];
+    let mut rows = vec![vec![1.3]];
+    rows.extend(vals.iter().map(|&v| vec![v]));
+    let mut labels = vec![0];
+    labels.extend((0..10).map(|i| i % 2));
+    let mut mods = vec!["q"];
+    mods.extend(["t"; 10]);
+    for dtype in [DType::F32, DType::F64] {
+        for batch in [0, 3] {
+            let f = set(&rows, &labels, &mods, dtype);
+            let t = eval::retrieval(&f, &RetrievalOpts { batch, ..all() }).unwrap();
+            assert_eq!(t.get("q", "t").unwrap(), 0.5, "{dtype:?}");
+            // Within t: 4 of the other 9 are relevant, all tied.
+            let within = t.pair("t", "t").unwrap();
+            for ap in &within.ap {
+                assert!((ap.unwrap() - 4.0 / 9.0).abs() < 1e-15, "{ap:?}");
+            }
+        }
+    }
+}
+
+/// [`check_against_fixture`] with every row padded by zeros to `width` (same cosines).
+fn check_padded(name: &str, dtype: DType, batch: usize, width: usize) {
+    let mut v = fixture(name);
+    for row in v["x"].as_array_mut().unwrap() {
+        let r = row.as_array_mut().unwrap();
+        r.resize(width.max(r.len()), Value::from(0.0));
+    }
+    let f = features(&v, dtype);
+    let t = eval::retrieval(&f, &RetrievalOpts { batch, ..all() }).unwrap();
+    for e in v["per_query"].as_array().unwrap() {
+        let q = e["query"].as_u64().unwrap() as usize;
+        let target = e["target"].as_str().unwrap();
+        let pair = t.pair(&f.modalities[q], target).unwrap();
+        let k = pair.queries.iter().position(|&r| r == q).unwrap();
+        match (e["ap"].as_f64(), pair.ap[k]) {
+            (Some(want), Some(got)) => assert!(
+                (want - got).abs() < 1e-12,
+                "{name} D={width} {dtype:?} batch {batch}: query {q} → {target}: AP {got} vs sklearn {want}"
+            ),
+            (None, None) => {}
+            (want, got) => panic!("query {q} → {target}: {got:?} vs {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn retrieval_ap_matches_scikit_learn_on_sparse_rows_of_different_magnitudes() {
+    // One-hot rows of any magnitude and power-of-two multiples of two patterns: rows of one
+    // direction tie exactly, as their true cosines do (make_sparse_ties.py).
+    for dtype in [DType::F32, DType::F64] {
+        check_against_fixture("retrieval_sparse_ties.json", dtype, 0, 1e-12);
+        check_against_fixture("retrieval_sparse_ties.json", dtype, 3, 1e-12);
+        // Padded to D = 512: the symmetric all-queries path.
+        check_padded("retrieval_sparse_ties.json", dtype, 0, 512);
+    }
+}
+
+#[test]
+fn ranks_tie_parallel_rows_of_any_magnitude() {
+    // 1-d rows: every cosine is 1, so every match ties with every rival (rank N).
+    let a = tensor(&[&[1.3], &[0.1], &[7.7], &[3.3]]);
+    let b = tensor(&[&[2.9], &[10.1], &[0.3], &[6.1]]);
+    for dtype in [DType::F32, DType::F64] {
+        let r = eval::ranks(
+            &a.to_dtype(dtype).unwrap(),
+            &b.to_dtype(dtype).unwrap(),
+            &RankOpts::default(),
+        )
+        .unwrap();
+        assert_eq!(r.a_to_b.ranks, [4, 4, 4, 4], "{dtype:?}");
+        assert_eq!(r.b_to_a.ranks, [4, 4, 4, 4], "{dtype:?}");
+    }
+    // f32 rows whose squares leave the f32 range still have unit cosines with their match.
+    let a = tensor(&[&[1e25, 0.0], &[0.0, 3e-25]])
+        .to_dtype(DType::F32)
+        .unwrap();
+    let b = tensor(&[&[2e-30, 0.0], &[0.0, 5e30]])
+        .to_dtype(DType::F32)
+        .unwrap();
+    let r = eval::ranks(&a, &b, &RankOpts::default()).unwrap();
+    assert_eq!(r.a_to_b.ranks, [1, 1]);
+    assert_eq!(r.b_to_a.ranks, [1, 1]);
+}
+
+#[test]
+fn transfer_maps_huge_label_ids_to_the_classes_present() {
+    // 1-d features: label 5 below 0, label 10^12 above; test rows of label 7 were never seen
+    // in training and count as wrong.
+    let big = 1_000_000_000_000usize;
+    let xs = [-2.0, -1.0, 1.0, 2.0, -1.5, 1.5, -3.0, 3.0, -1.0, 2.0, 0.5];
+    let labels = [5, 5, big, big, 5, big, 5, big, 7, 7, big];
+    let mods = ["a", "a", "a", "a", "a", "a", "b", "b", "b", "b", "b"];
+    let rows: Vec<Vec<f64>> = xs.iter().map(|&v| vec![v]).collect();
+    let f = set(&rows, &labels, &mods, DType::F32);
+    let opts = TransferOpts {
+        train: vec!["a".into()],
+        test: vec!["b".into()],
+        holdout: 0.0,
+        ..Default::default()
+    };
+    let t = eval::transfer(&f, &opts).unwrap();
+    // b: 5 at -3 (right), big at 3 and 0.5 (right), 7 at -1 and 2 (wrong): 3/5.
+    assert_eq!(t.get("a", "b").unwrap(), 0.6, "{t}");
+    // Training frequencies ½, ½ (5 and big); test: 1/5 of 5, 2/5 of big, 2/5 of 7 (0 by guess).
+    assert!(
+        (t.chance[0][0] - (0.5 * 0.2 + 0.5 * 0.4)).abs() < 1e-12,
+        "{t}"
+    );
+    // Majority: a tie of counts goes to the smaller label, 5: 1/5 of b.
+    assert!((t.majority[0][0] - 0.2).abs() < 1e-12, "{t}");
+}
+
+#[test]
+fn transfer_rejects_a_negative_or_non_finite_l2_by_name() {
+    let f = small_set(None);
+    for l2 in [-10.0, f64::NAN, f64::INFINITY] {
+        let opts = TransferOpts {
+            train: vec!["img".into()],
+            l2,
+            ..Default::default()
+        };
+        let e = eval::transfer(&f, &opts).unwrap_err().to_string();
+        assert!(
+            e.contains("eval::transfer") && e.contains("'l2'") && e.contains(">= 0"),
+            "{e}"
+        );
+    }
+    let mut s = xmodal::script::session::Session::new(None);
+    assert!(s
+        .eval("let f = eval::features(tensor::from([[1.0], [2.0], [3.0], [4.0]]), [0, 1, 0, 1], [\"a\", \"a\", \"b\", \"b\"]);")
+        .is_ok());
+    let e = s
+        .eval("eval::transfer(f, #{ train: \"a\", l2: -10.0 })")
+        .unwrap_err();
+    assert!(e.contains("'l2'") && e.contains("-10"), "{e}");
+}
+
+#[test]
+fn csv_quotes_and_markdown_escapes_odd_modality_names() {
+    let rows: Vec<Vec<f64>> = (0..6).map(|i| vec![1.0 + (i % 2) as f64, 1.0]).collect();
+    let f = set(
+        &rows,
+        &[0, 1, 0, 1, 0, 1],
+        &["img,v2", "img,v2", "say \"hi\"", "say \"hi\"", "a|b", "a|b"],
+        DType::F64,
+    );
+    let t = eval::retrieval(&f, &all()).unwrap();
+    let csv = t.to_csv_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 10, "{csv}");
+    let row = |q: &str, tg: &str| {
+        let p = t.pair(q, tg).unwrap();
+        format!(
+            "{},{},{},{},{},{},{}",
+            match q {
+                "img,v2" => "\"img,v2\"",
+                "say \"hi\"" => "\"say \"\"hi\"\"\"",
+                _ => "a|b",
+            },
+            match tg {
+                "img,v2" => "\"img,v2\"",
+                "say \"hi\"" => "\"say \"\"hi\"\"\"",
+                _ => "a|b",
+            },
+            if q == tg { "within" } else { "cross" },
+            p.map,
+            p.chance,
+            p.queries.len(),
+            p.skipped()
+        )
+    };
+    assert_eq!(lines[1], row("img,v2", "img,v2"));
+    assert_eq!(lines[2], row("img,v2", "say \"hi\""));
+    assert_eq!(lines[3], row("img,v2", "a|b"));
+    assert_eq!(lines[4], row("say \"hi\"", "img,v2"));
+    let md = t.to_markdown();
+    assert!(md.contains("| IMG,V2 → A\\|B |"), "{md}");
+    assert!(md.contains("| A\\|B |"), "{md}");
+    // Every markdown row has as many unescaped bars as the header.
+    let bars = |l: &str| l.replace("\\|", "").matches('|').count();
+    let md_lines: Vec<&str> = md.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(bars(md_lines[0]), bars(md_lines[2]), "{md}");
+    assert_eq!(bars(md_lines[3]), bars(md_lines[5]), "{md}");
+    let c = eval::compare(&[("m|1".into(), t.clone())]).unwrap();
+    let cm = c.to_markdown();
+    assert!(cm.contains("| m\\|1 |") && cm.contains("A\\|B"), "{cm}");
+}
+
+#[test]
+fn compare_accepts_the_same_modalities_in_another_order() {
+    let v = fixture("retrieval_random.json");
+    let f = features(&v, DType::F64);
+    // The same rows with dsc first: modalities [dsc, nat, clp].
+    let order: Vec<usize> = (0..f.len())
+        .filter(|&i| f.modalities[i] == "dsc")
+        .chain((0..f.len()).filter(|&i| f.modalities[i] != "dsc"))
+        .collect();
+    let g = FeatureSet::new(
+        f.select_rows(&order).unwrap(),
+        order.iter().map(|&i| f.labels[i]).collect(),
+        order.iter().map(|&i| f.modalities[i].clone()).collect(),
+    )
+    .unwrap();
+    let a = eval::retrieval(&f, &all()).unwrap();
+    let b = eval::retrieval(&g, &all()).unwrap();
+    assert_eq!(b.modalities, ["dsc", "nat", "clp"]);
+    let c = eval::compare(&[("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
+    assert_eq!(c.modalities, ["nat", "clp", "dsc"]);
+    assert_eq!(c.columns, a.columns());
+    for (j, (q, tg)) in c.columns.iter().enumerate() {
+        assert_eq!(c.cross[0][j], a.get(q, tg).unwrap());
+        assert!((c.cross[1][j] - b.get(q, tg).unwrap()).abs() < 1e-15);
+        assert!((c.cross[1][j] - c.cross[0][j]).abs() < 1e-12, "{q}→{tg}");
+    }
+    for (k, m) in c.modalities.iter().enumerate() {
+        assert_eq!(c.within[1][k], b.get(m, m).unwrap());
+        assert!((c.within[1][k] - c.within[0][k]).abs() < 1e-12, "{m}");
+    }
+    assert!((c.mean[1] - c.mean[0]).abs() < 1e-12);
+    // A different set of modalities is still an error.
+    let h = FeatureSet::new(
+        f.x.clone(),
+        f.labels.clone(),
+        f.modalities
+            .iter()
+            .map(|m| if m == "dsc" { "snd".into() } else { m.clone() })
+            .collect(),
+    )
+    .unwrap();
+    let other = eval::retrieval(&h, &all()).unwrap();
+    let e = eval::compare(&[("a".into(), a), ("h".into(), other)])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("'h'") && e.contains("nat, clp, snd") && e.contains("nat, clp, dsc"),
+        "{e}"
+    );
+}
+
+#[test]
+fn help_of_concat_and_compare_describes_each() {
+    let engine = xmodal::script::engine(None);
+    let docs = xmodal::script::docs::collect(&engine);
+    let doc = |name: &str| {
+        docs.iter()
+            .find(|d| d.name == name)
+            .unwrap_or_else(|| panic!("no entry {name}"))
+            .doc
+            .clone()
+    };
+    let concat = doc("eval::concat");
+    assert!(concat.starts_with("Stack the rows"), "{concat}");
+    assert!(!concat.contains("eval::compare"), "{concat}");
+    let compare = doc("eval::compare");
+    assert!(!compare.contains("Stack the rows"), "{compare}");
+    let transfer = doc("eval::transfer");
+    assert!(!transfer.contains("majority-class accuracy"), "{transfer}");
+    assert!(transfer.contains("p_fit"), "{transfer}");
+}

@@ -1,7 +1,7 @@
 //! Several methods' retrieval tables side by side, as the rows of the paper's Table 1 (and
 //! Table 3 for within-modal retrieval), kept as plain numbers for plotting.
 
-use super::table::{pct, RetrievalTable};
+use super::table::{md_cell, pct, RetrievalTable};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -25,13 +25,20 @@ pub struct Comparison {
     pub within_mean: Vec<f64>,
 }
 
-/// Compare named tables; all must have the same modalities (their pairs in the same order).
+/// Compare named tables; all must have the same set of modalities (in any first-seen order:
+/// values are looked up by name, and the columns follow the first table's order).
 pub fn compare(tables: &[(String, RetrievalTable)]) -> Result<Comparison> {
     let first = tables
         .first()
         .ok_or_else(|| Error::invalid("eval::compare", "tables", "give at least one table"))?;
     let columns = first.1.columns();
-    let modalities = first.1.modalities.clone();
+    let modalities: Vec<String> = first.1.within().into_iter().map(|w| w.0).collect();
+    let sorted = |m: &[String]| {
+        let mut m = m.to_vec();
+        m.sort();
+        m
+    };
+    let want = sorted(&first.1.modalities);
     let mut c = Comparison {
         methods: vec![],
         columns: columns.clone(),
@@ -42,15 +49,15 @@ pub fn compare(tables: &[(String, RetrievalTable)]) -> Result<Comparison> {
         within_mean: vec![],
     };
     for (name, t) in tables {
-        if t.modalities != modalities {
+        if sorted(&t.modalities) != want {
             return Err(Error::invalid(
                 "eval::compare",
                 name,
                 format!(
-                    "modalities [{}] differ from '{}' [{}]; compare tables of the same modalities",
+                    "modalities [{}] differ from '{}' [{}]; compare tables of the same set of modalities",
                     t.modalities.join(", "),
                     first.0,
-                    modalities.join(", ")
+                    first.1.modalities.join(", ")
                 ),
             ));
         }
@@ -62,7 +69,12 @@ pub fn compare(tables: &[(String, RetrievalTable)]) -> Result<Comparison> {
                 .collect::<Result<_>>()?,
         );
         c.mean.push(t.mean());
-        c.within.push(t.within().into_iter().map(|w| w.1).collect());
+        c.within.push(
+            modalities
+                .iter()
+                .map(|m| t.get(m, m))
+                .collect::<Result<_>>()?,
+        );
         c.within_mean.push(t.within_mean());
     }
     Ok(c)
@@ -73,12 +85,16 @@ impl Comparison {
     pub fn to_markdown(&self) -> String {
         let mut s = String::from("| Method |");
         for (q, t) in &self.columns {
-            s += &format!(" {} → {} |", q.to_uppercase(), t.to_uppercase());
+            s += &format!(
+                " {} → {} |",
+                md_cell(&q.to_uppercase()),
+                md_cell(&t.to_uppercase())
+            );
         }
         s += " Mean mAP |\n|---|";
         s += &"---:|".repeat(self.columns.len() + 1);
         for (i, m) in self.methods.iter().enumerate() {
-            s += &format!("\n| {m} |");
+            s += &format!("\n| {} |", md_cell(m));
             for v in &self.cross[i] {
                 s += &format!(" {} |", pct(*v));
             }
@@ -86,12 +102,12 @@ impl Comparison {
         }
         s += "\n\n| Within | ";
         for m in &self.modalities {
-            s += &format!("{} | ", m.to_uppercase());
+            s += &format!("{} | ", md_cell(&m.to_uppercase()));
         }
         s += "Mean |\n|---|";
         s += &"---:|".repeat(self.modalities.len() + 1);
         for (i, m) in self.methods.iter().enumerate() {
-            s += &format!("\n| {m} |");
+            s += &format!("\n| {} |", md_cell(m));
             for v in &self.within[i] {
                 s += &format!(" {} |", pct(*v));
             }

@@ -12,7 +12,13 @@ use rayon::prelude::*;
 
 /// The float types the CPU path computes in.
 pub(crate) trait Elem:
-    Copy + PartialOrd + Send + Sync + 'static + std::ops::Mul<Output = Self>
+    Copy
+    + PartialOrd
+    + Send
+    + Sync
+    + 'static
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
 {
     const ZERO: Self;
     const ONE: Self;

@@ -16,6 +16,7 @@ pub mod ranks;
 pub mod retrieval;
 pub mod table;
 pub mod transfer;
+mod unit;
 
 pub use compare::{compare, Comparison};
 pub use features::FeatureSet;

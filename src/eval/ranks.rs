@@ -4,7 +4,14 @@
 //! median rank = floor(median(rank − 1)) + 1, mean rank = mean(rank), recall@K = P(rank ≤ K).
 //!
 //! Ties count against the match: rank = 1 + #{other candidates scored ≥ the match}, so
-//! constant features get the worst rank rather than a perfect one.
+//! constant features get the worst rank rather than a perfect one. Cosines are inner products of
+//! rows scaled to unit length by true division with |x| computed in f64 (as in
+//! [`super::retrieval`]): parallel rows with one non-zero element, or power-of-two multiples of
+//! one row, tie exactly as their true cosines do, whatever their magnitudes (f32 rows beyond the
+//! f32 range of their squares included). A zero row scores 0 against everything.
+//!
+//! Features holding NaN or ±inf are an error naming the first such row of `a` or `b` (NaN
+//! compares false, so it would otherwise rank as a perfect match).
 //!
 //! With `pool: n`, each query is ranked within its true match plus n − 1 other candidates drawn
 //! at random (seeded, without replacement), as pool-based evaluations do; recall@K then refers
@@ -100,8 +107,8 @@ pub fn ranks(a: &Tensor, b: &Tensor, opts: &RankOpts) -> Result<PairedRanks> {
             format!("must be between 2 and the number of pairs ({n}), or 0 for all"),
         ));
     }
-    let a = unit_rows(a)?;
-    let b = unit_rows(b)?;
+    let a = unit_rows(a, "a")?;
+    let b = unit_rows(b, "b")?;
     let a_to_b = direction(&a, &b, opts, opts.seed)?;
     let b_to_a = direction(&b, &a, opts, opts.seed.wrapping_add(1))?;
     Ok(PairedRanks {
@@ -111,19 +118,18 @@ pub fn ranks(a: &Tensor, b: &Tensor, opts: &RankOpts) -> Result<PairedRanks> {
     })
 }
 
-/// Rows scaled to unit length (zero rows stay zero), in f32 or f64.
-fn unit_rows(x: &Tensor) -> Result<Tensor> {
+/// Rows scaled to unit length by true division (|x| in f64, rounded to the dtype; zero rows stay
+/// zero), in f32 or f64; an error naming the first row of `name` that holds NaN/inf.
+fn unit_rows(x: &Tensor, name: &str) -> Result<Tensor> {
     let x = match x.dtype() {
         DType::F64 => x.clone(),
         _ => x.to_dtype(DType::F32).op("eval::ranks")?,
     };
-    let norm = x
-        .sqr()
-        .and_then(|s| s.sum_keepdim(1))
-        .and_then(|s| s.sqrt())
-        .and_then(|s| s.clamp(1e-30, f64::INFINITY))
-        .op("eval::ranks: row norms")?;
-    x.broadcast_div(&norm).op("eval::ranks: normalise")
+    let rn = super::unit::row_norms(&x)?;
+    if let Some(b) = rn.bad.first() {
+        return Err(b.error("eval::ranks", &format!("row {} of {name}", b.row)));
+    }
+    super::unit::divide_rows(&x, &rn.norms)
 }
 
 fn direction(q: &Tensor, c: &Tensor, opts: &RankOpts, seed: u64) -> Result<RankStats> {

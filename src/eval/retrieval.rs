@@ -6,22 +6,35 @@
 //! retrieval (t = modality of q) leaves the query itself out. The mAP of a (query modality,
 //! target modality) pair is the mean AP over its queries.
 //!
+//! Ties: AP treats items of equal score as one threshold, as scikit-learn does, so which items
+//! tie matters. Every row is first scaled to unit length by true division, x_i / |x| with |x|
+//! computed in f64 and rounded once to the features' dtype ([`super::unit`]); the scores are the
+//! inner products of those unit rows. Identical rows therefore get identical scores, a row with
+//! one non-zero element becomes exactly ±1 there (all 1-d features of one sign tie at cosine 1),
+//! and power-of-two multiples of a row tie exactly, as their true cosines do. Other parallel rows
+//! (x and 3x) may differ in the last bit of their unit rows, as in any floating-point cosine. A
+//! zero row stays zero and scores 0 against everything.
+//!
+//! Features holding NaN or ±inf are an error naming the first such row and its modality (found
+//! in the same pass that computes the norms): NaN compares false with everything, so it would
+//! otherwise give meaningless APs.
+//!
 //! Computation: rows are grouped by modality once, so every target is a contiguous block of
-//! columns. On the CPU the inner products are computed by `gemm` straight into a reusable buffer
+//! columns. On the CPU the unit rows are written in grouped order into one buffer (in parallel)
+//! and their inner products computed by `gemm` straight into a reusable buffer
 //! ([`super::gram`]): when every row is a query (and D ≥ 512, the N×N matrix fits in 1 GiB, and
 //! no explicit `batch` asks for bounded memory) only the blocks on or above the diagonal of X·Xᵀ
 //! are computed — half the products — and mirrored; otherwise blocks of B queries × N items
-//! (memory B×N, never N×N; B×N about 8 MiB by default so a block stays in cache). On another device each block is one matrix product there, copied to the host.
-//! Each row is then scaled by 1/|x_j| (the query's own norm does not change its ranking, so it is
-//! left out) and its APs computed in parallel with rayon by counting, for each relevant score, the
-//! items scored at or above it ([`super::ap`]: no sort of the candidates). Scaling after the
-//! product keeps exact ties exact: identical items get identical scores. A zero-norm item gets
-//! score 0.
+//! (memory B×N, never N×N; B×N about 8 MiB by default so a block stays in cache). On another
+//! device the rows are scaled there and each block is one matrix product there, copied to the
+//! host. The APs of each block's rows are computed in parallel with rayon by counting, for each
+//! relevant score, the items scored at or above it ([`super::ap`]: no sort of the candidates).
 
 use super::ap::{ap_with_count, expected_random_ap_h};
 use super::features::{select_rows, FeatureSet};
 use super::gram::{gram_block, gram_symmetric, Elem};
 use super::table::{PairResult, RetrievalTable};
+use super::unit::{self, Bad};
 use crate::error::{Context, Error, Result};
 use crate::tensor::{DType, Tensor};
 use rayon::prelude::*;
@@ -114,19 +127,16 @@ pub fn retrieval(f: &FeatureSet, opts: &RetrievalOpts) -> Result<RetrievalTable>
     let g = groups(f)?;
     let n = g.order.len();
     let xf = f.x_float()?;
-    // Rows already grouped (the usual case) need no reordering copy.
-    let x = if g.order.iter().enumerate().all(|(i, &r)| i == r) {
-        xf
-    } else {
-        select_rows(&xf, &g.order)?
-    };
     let labels: Vec<usize> = g.order.iter().map(|&i| f.labels[i]).collect();
-    // 1/|x_j| (0 for a zero vector), rounded once to the features' dtype.
-    let norms = crate::tensor::to_f64_vec(&x.sqr().and_then(|s| s.sum(1)).op(op)?)?;
-    let inv: Vec<f64> = norms
-        .iter()
-        .map(|&s| if s > 0.0 { 1.0 / s.sqrt() } else { 0.0 })
-        .collect();
+    let bad = |b: Bad| {
+        b.error(
+            op,
+            &format!(
+                "features row {} (modality '{}')",
+                b.row, f.modalities[b.row]
+            ),
+        )
+    };
 
     let queries = pick_queries(&g, opts);
     let flat: Vec<usize> = queries.iter().flatten().copied().collect();
@@ -135,7 +145,7 @@ pub fn retrieval(f: &FeatureSet, opts: &RetrievalOpts) -> Result<RetrievalTable>
     } else {
         // Scores per block: about 8 MiB (f32) on the CPU, where a block that stays in cache
         // between the product and the scoring is faster than a bigger one; 64 MiB elsewhere.
-        let elems: usize = if x.device().is_cpu() {
+        let elems: usize = if xf.device().is_cpu() {
             2 << 20
         } else {
             16 << 20
@@ -157,10 +167,24 @@ pub fn retrieval(f: &FeatureSet, opts: &RetrievalOpts) -> Result<RetrievalTable>
     };
     let mods = g.names.len();
     // Per query (in `flat` order): (AP, chance) per target modality.
-    let per_query = match (x.device().is_cpu(), x.dtype()) {
-        (true, DType::F64) => cpu_scores::<f64>(&x, &inv, &flat, batch, opts.batch == 0, &ctx)?,
-        (true, _) => cpu_scores::<f32>(&x, &inv, &flat, batch, opts.batch == 0, &ctx)?,
-        (false, _) => device_scores(&x, &inv, &flat, batch, &ctx)?,
+    let auto = opts.batch == 0;
+    let per_query = match (xf.device().is_cpu(), xf.dtype()) {
+        (true, DType::F64) => cpu_scores::<f64>(&xf, &g.order, &flat, batch, auto, &ctx, &bad)?,
+        (true, _) => cpu_scores::<f32>(&xf, &g.order, &flat, batch, auto, &ctx, &bad)?,
+        (false, _) => {
+            let rn = unit::row_norms(&xf)?;
+            if let Some(&b) = rn.bad.first() {
+                return Err(bad(b));
+            }
+            // Rows already grouped (the usual case) need no reordering copy.
+            let (x, norms) = if g.order.iter().enumerate().all(|(i, &r)| i == r) {
+                (xf, rn.norms)
+            } else {
+                let norms = g.order.iter().map(|&r| rn.norms[r]).collect();
+                (select_rows(&xf, &g.order)?, norms)
+            };
+            device_scores(&unit::divide_rows(&x, &norms)?, &flat, batch, &ctx)?
+        }
     };
 
     let mut pairs = vec![];
@@ -232,72 +256,63 @@ fn with_slice<T: Elem + candle_core::WithDType, R>(
     Ok(f(&v))
 }
 
-/// Scores on the CPU with `gemm` straight into reusable buffers: the symmetric Gram matrix when
+/// Scores on the CPU with `gemm` straight into reusable buffers, over the unit rows of `x` in
+/// grouped order (`order[p]` is the row of `x` at position p): the symmetric Gram matrix when
 /// every row is a query (half the products), else blocks of `batch` queries × all items.
 fn cpu_scores<T: Elem + candle_core::WithDType>(
     x: &Tensor,
-    inv: &[f64],
+    order: &[usize],
     flat: &[usize],
     batch: usize,
     auto_batch: bool,
     s: &Scoring,
+    bad: &dyn Fn(Bad) -> Error,
 ) -> Result<Vec<Row>> {
     let n = s.n;
     let d = x.dims()[1];
-    let inv: Vec<T> = inv
-        .iter()
-        .map(|&v| <T as candle_core::WithDType>::from_f64(v))
-        .collect();
+    let xs = with_slice::<T, _>(x, |xs| unit::unit_rows_cpu(xs, d, order))?.map_err(bad)?;
     let symmetric = auto_batch
         && flat.len() == n
         && d >= SYMMETRIC_MIN_DIM
         && n.saturating_mul(n).saturating_mul(std::mem::size_of::<T>()) <= SYMMETRIC_BYTES;
-    with_slice::<T, Result<Vec<Row>>>(x, |xs| {
-        if symmetric {
-            let mut g = vec![T::ZERO; n * n];
-            gram_symmetric(xs, n, d, SYMMETRIC_BLOCK, &mut g);
-            if crate::interrupt::requested() {
-                return Err(Error::Interrupted);
-            }
-            // flat is 0..n here (all queries, in grouped order).
-            return Ok(score_rows(&g, flat, &inv, s));
+    if symmetric {
+        let mut g = vec![T::ZERO; n * n];
+        gram_symmetric(&xs, n, d, SYMMETRIC_BLOCK, &mut g);
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
         }
-        let mut buf = vec![T::ZERO; batch.min(flat.len()) * n];
-        let mut qbuf: Vec<T> = vec![];
-        let mut out = Vec::with_capacity(flat.len());
-        for chunk in flat.chunks(batch) {
-            if crate::interrupt::requested() {
-                return Err(Error::Interrupted);
-            }
-            let m = chunk.len();
-            let contiguous = chunk.windows(2).all(|w| w[1] == w[0] + 1);
-            let lhs = if contiguous {
-                &xs[chunk[0] * d..(chunk[0] + m) * d]
-            } else {
-                qbuf.clear();
-                for &q in chunk {
-                    qbuf.extend_from_slice(&xs[q * d..(q + 1) * d]);
-                }
-                &qbuf[..]
-            };
-            gram_block(lhs, m, xs, n, d, &mut buf[..m * n], n);
-            out.extend(score_rows(&buf[..m * n], chunk, &inv, s));
+        // flat is 0..n here (all queries, in grouped order).
+        return Ok(score_rows(&g, flat, s));
+    }
+    let mut buf = vec![T::ZERO; batch.min(flat.len()) * n];
+    let mut qbuf: Vec<T> = vec![];
+    let mut out = Vec::with_capacity(flat.len());
+    for chunk in flat.chunks(batch) {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
         }
-        Ok(out)
-    })?
+        let m = chunk.len();
+        let contiguous = chunk.windows(2).all(|w| w[1] == w[0] + 1);
+        let lhs = if contiguous {
+            &xs[chunk[0] * d..(chunk[0] + m) * d]
+        } else {
+            qbuf.clear();
+            for &q in chunk {
+                qbuf.extend_from_slice(&xs[q * d..(q + 1) * d]);
+            }
+            &qbuf[..]
+        };
+        gram_block(lhs, m, &xs, n, d, &mut buf[..m * n], n);
+        out.extend(score_rows(&buf[..m * n], chunk, s));
+    }
+    Ok(out)
 }
 
-/// Scores on another device: one matrix product per block of queries, copied to the host.
-fn device_scores(
-    x: &Tensor,
-    inv: &[f64],
-    flat: &[usize],
-    batch: usize,
-    s: &Scoring,
-) -> Result<Vec<Row>> {
+/// Scores on another device: one matrix product of unit rows per block of queries, copied to
+/// the host.
+fn device_scores(x: &Tensor, flat: &[usize], batch: usize, s: &Scoring) -> Result<Vec<Row>> {
     let op = "eval::retrieval";
     let xt = x.t().and_then(|t| t.contiguous()).op(op)?;
-    let inv32: Vec<f32> = inv.iter().map(|&v| v as f32).collect();
     let mut out = Vec::with_capacity(flat.len());
     for chunk in flat.chunks(batch) {
         if crate::interrupt::requested() {
@@ -307,44 +322,38 @@ fn device_scores(
         let p = q.matmul(&xt).op("eval::retrieval: query × item products")?;
         if p.dtype() == DType::F64 {
             let v = p.flatten_all().and_then(|s| s.to_vec1::<f64>()).op(op)?;
-            out.extend(score_rows(&v, chunk, inv, s));
+            out.extend(score_rows(&v, chunk, s));
         } else {
             let v = p
                 .to_dtype(DType::F32)
                 .and_then(|s| s.flatten_all())
                 .and_then(|s| s.to_vec1::<f32>())
                 .op(op)?;
-            out.extend(score_rows(&v, chunk, &inv32, s));
+            out.extend(score_rows(&v, chunk, s));
         }
     }
     Ok(out)
 }
 
-/// APs and chance levels of a batch of rows of inner products (row r holds query `chunk[r]`
-/// against all N grouped items); score j = product j × 1/|x_j|, in the features' dtype, so
-/// identical items keep identical scores.
-fn score_rows<T: Elem>(v: &[T], chunk: &[usize], inv: &[T], s: &Scoring) -> Vec<Row> {
+/// APs and chance levels of a batch of rows of cosines (row r holds query `chunk[r]` against
+/// all N grouped items).
+fn score_rows<T: Elem>(v: &[T], chunk: &[usize], s: &Scoring) -> Vec<Row> {
     let (n, g) = (s.n, s.g);
     v.par_chunks(n)
         .zip(chunk.par_iter())
-        .map_init(
-            || Vec::with_capacity(n),
-            |row: &mut Vec<T>, (raw, &qp)| {
-                row.clear();
-                row.extend(raw.iter().zip(inv).map(|(&p, &w)| p * w));
-                let ql = s.labels[qp];
-                (0..g.names.len())
-                    .map(|t| {
-                        let (o, c) = (g.offset[t], g.count[t]);
-                        let skip = (qp >= o && qp < o + c).then(|| qp - o);
-                        let lab = &s.labels[o..o + c];
-                        let (ap, r) = ap_with_count(&row[o..o + c], |j| lab[j] == ql, skip);
-                        let size = c - skip.is_some() as usize;
-                        (ap, expected_random_ap_h(size, r, s.harmonic[size]))
-                    })
-                    .collect()
-            },
-        )
+        .map(|(row, &qp)| {
+            let ql = s.labels[qp];
+            (0..g.names.len())
+                .map(|t| {
+                    let (o, c) = (g.offset[t], g.count[t]);
+                    let skip = (qp >= o && qp < o + c).then(|| qp - o);
+                    let lab = &s.labels[o..o + c];
+                    let (ap, r) = ap_with_count(&row[o..o + c], |j| lab[j] == ql, skip);
+                    let size = c - skip.is_some() as usize;
+                    (ap, expected_random_ap_h(size, r, s.harmonic[size]))
+                })
+                .collect()
+        })
         .collect()
 }
 

@@ -118,14 +118,16 @@ impl RetrievalTable {
         mean(&self.cross().map(|p| p.chance).collect::<Vec<_>>())
     }
 
-    /// One row per pair: `query,target,kind,map,chance,queries,skipped`.
+    /// One row per pair: `query,target,kind,map,chance,queries,skipped`. A modality name that
+    /// holds a comma, a double quote or a line break is quoted as RFC 4180 says (`"img,v2"`,
+    /// inner quotes doubled).
     pub fn to_csv_string(&self) -> String {
         let mut s = String::from("query,target,kind,map,chance,queries,skipped\n");
         for p in &self.pairs {
             s += &format!(
                 "{},{},{},{},{},{},{}\n",
-                p.query,
-                p.target,
+                csv_field(&p.query),
+                csv_field(&p.target),
                 if p.is_cross() { "cross" } else { "within" },
                 p.map,
                 p.chance,
@@ -160,12 +162,16 @@ impl RetrievalTable {
     }
 
     /// Markdown: the cross-modal row (Table 1 layout, percent) and the within-modal row
-    /// (Table 3 layout), each with its mean.
+    /// (Table 3 layout), each with its mean. A `|` in a modality name is written `\|`.
     pub fn to_markdown(&self) -> String {
         let cols = self.columns();
         let mut s = String::from("| Query → Target |");
         for (q, t) in &cols {
-            s += &format!(" {} → {} |", q.to_uppercase(), t.to_uppercase());
+            s += &format!(
+                " {} → {} |",
+                md_cell(&q.to_uppercase()),
+                md_cell(&t.to_uppercase())
+            );
         }
         s += " Mean mAP | Chance |\n|---|";
         s += &"---:|".repeat(cols.len() + 2);
@@ -176,7 +182,7 @@ impl RetrievalTable {
         s += &format!(" {} | {} |\n\n", pct(self.mean()), pct(self.chance()));
         s += "| Within modality |";
         for m in &self.modalities {
-            s += &format!(" {} |", m.to_uppercase());
+            s += &format!(" {} |", md_cell(&m.to_uppercase()));
         }
         s += " Mean |\n|---|";
         s += &"---:|".repeat(self.modalities.len() + 1);
@@ -187,6 +193,21 @@ impl RetrievalTable {
         s += &format!(" {} |\n", pct(self.within_mean()));
         s
     }
+}
+
+/// A CSV field as RFC 4180 writes it: quoted, with inner quotes doubled, when it holds a comma,
+/// a double quote or a line break; as it is otherwise.
+pub(crate) fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// Text for a Markdown table cell: `|` escaped as `\|` so it does not end the cell.
+pub(crate) fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|")
 }
 
 /// A fraction as a percentage with one decimal.

@@ -9,10 +9,19 @@
 //! ≤ ½·I; λ_max by power iteration, 1.1 covers its underestimate). Every step is a pair of
 //! matrix products on the features' device; no randomness, so a fit is deterministic.
 //!
+//! Classes: each classifier has one output per distinct label of its training rows (sorted), so
+//! label ids may be any integers (10^12 costs no more than 3) and memory is O(N × classes
+//! present). A test row whose label never occurs in the training rows cannot be predicted and
+//! counts as wrong.
+//!
 //! Accuracy on the training modality itself is measured on a held-out part of its rows (seeded),
 //! which the classifier never sees. Chance is the expected accuracy of guessing at random with
-//! the training class frequencies, Σ_c p_fit(c)·p_test(c) (1/C for balanced classes); the
-//! accuracy of always answering the most frequent training class is reported as `majority`.
+//! the training class frequencies, Σ_c p_fit(c)·p_test(c) (1/C for balanced classes; labels
+//! unseen in training add 0); the accuracy of always answering the most frequent training class
+//! (the smallest label among equally frequent ones) is reported as `majority`.
+//!
+//! Features holding NaN or ±inf in a row of a training or test modality are an error naming the
+//! first such row and its modality; rows of modalities the transfer does not use are not read.
 
 use super::features::{select_rows, FeatureSet};
 use crate::error::{Context, Error, Result};
@@ -27,7 +36,7 @@ pub struct TransferOpts {
     pub train: Vec<String>,
     /// Modalities to test on (columns); empty means every modality.
     pub test: Vec<String>,
-    /// L2 penalty on the weights (default 1e-4).
+    /// L2 penalty on the weights (default 1e-4; finite, ≥ 0).
     pub l2: f64,
     /// Gradient steps (default 300).
     pub iters: usize,
@@ -78,10 +87,25 @@ fn scalar(t: &Tensor) -> Result<f64> {
 }
 
 impl LogReg {
-    /// Fit on rows `x` (N×D, f32 or f64) with labels `y` in 0..classes.
+    /// Fit on rows `x` (N×D, f32 or f64) with labels `y` in 0..classes (a one-hot N×classes
+    /// matrix is made: map sparse label ids to 0..classes first, as [`transfer`] does).
     pub fn fit(x: &Tensor, y: &[usize], classes: usize, l2: f64, iters: usize) -> Result<Self> {
         let op = "eval::transfer";
         let (n, d) = x.dims2().op(op)?;
+        if let Some(&c) = y.iter().find(|&&c| c >= classes) {
+            return Err(Error::invalid(
+                op,
+                "labels",
+                format!("label {c} is not below the class count {classes}; map the labels to 0..classes first"),
+            ));
+        }
+        if !(l2.is_finite() && l2 >= 0.0) {
+            return Err(Error::invalid(
+                op,
+                "l2",
+                format!("must be a finite number >= 0, got {l2}"),
+            ));
+        }
         let (dev, dt) = (x.device().clone(), x.dtype());
         let mean = x.mean_keepdim(0).op(op)?;
         let var = x
@@ -218,13 +242,37 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
             format!("must be in [0, 1), got {}", opts.holdout),
         ));
     }
+    if !(opts.l2.is_finite() && opts.l2 >= 0.0) {
+        return Err(Error::invalid(
+            op,
+            "l2",
+            format!("must be a finite number >= 0, got {}", opts.l2),
+        ));
+    }
     let test = if opts.test.is_empty() {
         f.modality_names()
     } else {
         opts.test.clone()
     };
+    for m in opts.train.iter().chain(&test) {
+        f.rows_of(m)?;
+    }
     let x = f.x_float()?;
-    let classes = f.labels.iter().max().map_or(0, |m| m + 1);
+    // One pass over the features: the first row of a used modality holding NaN/inf.
+    let used = |m: &String| opts.train.contains(m) || test.contains(m);
+    if let Some(b) = super::unit::row_norms(&x)?
+        .bad
+        .into_iter()
+        .find(|b| used(&f.modalities[b.row]))
+    {
+        return Err(b.error(
+            op,
+            &format!(
+                "features row {} (modality '{}')",
+                b.row, f.modalities[b.row]
+            ),
+        ));
+    }
     let mut table = TransferTable {
         train: opts.train.clone(),
         test: test.clone(),
@@ -249,19 +297,27 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
                 format!("leaves no rows of '{tr}' to fit on"),
             ));
         }
-        let y: Vec<usize> = fit_rows.iter().map(|&i| f.labels[i]).collect();
+        // The classifier's classes: the distinct training labels, sorted.
+        let mut classes: Vec<usize> = fit_rows.iter().map(|&i| f.labels[i]).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        let class_of = |label: usize| classes.binary_search(&label).ok();
+        let y: Vec<usize> = fit_rows
+            .iter()
+            .map(|&i| class_of(f.labels[i]).expect("a training label"))
+            .collect();
         let model = LogReg::fit(
             &select_rows(&x, &fit_rows)?,
             &y,
-            classes,
+            classes.len(),
             opts.l2,
             opts.iters,
         )?;
-        let mut counts = vec![0usize; classes];
+        let mut counts = vec![0usize; classes.len()];
         y.iter().for_each(|&c| counts[c] += 1);
-        let majority = (0..classes)
+        let majority = (0..classes.len())
             .max_by_key(|&c| (counts[c], std::cmp::Reverse(c)))
-            .unwrap_or(0);
+            .map_or(0, |c| classes[c]);
         let fit_freq: Vec<f64> = counts.iter().map(|&c| c as f64 / y.len() as f64).collect();
         let (mut acc, mut chance, mut major) = (vec![], vec![], vec![]);
         for te in &test {
@@ -277,8 +333,16 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
                 continue;
             }
             let truth: Vec<usize> = rows.iter().map(|&i| f.labels[i]).collect();
-            acc.push(accuracy(&model.predict(&select_rows(&x, &rows)?)?, &truth));
-            let hit_by_guess: f64 = truth.iter().map(|&c| fit_freq[c]).sum();
+            let pred: Vec<usize> = model
+                .predict(&select_rows(&x, &rows)?)?
+                .into_iter()
+                .map(|c| classes[c])
+                .collect();
+            acc.push(accuracy(&pred, &truth));
+            let hit_by_guess: f64 = truth
+                .iter()
+                .map(|&c| class_of(c).map_or(0.0, |k| fit_freq[k]))
+                .sum();
             chance.push(hit_by_guess / truth.len() as f64);
             major.push(accuracy(&vec![majority; truth.len()], &truth));
         }

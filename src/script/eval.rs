@@ -137,8 +137,9 @@ pub mod eval_api {
 
     /// Cross-modal and within-modal retrieval: each query ranks every item of each modality by
     /// cosine similarity; AP uses the label as relevance, ties handled as scikit-learn's
-    /// `average_precision_score` (a block of equal scores is one threshold). Within-modal leaves
-    /// the query out. Options: `queries: 1000` random queries per modality (or `"all"`),
+    /// `average_precision_score` (a block of equal scores is one threshold; rows are scaled to
+    /// unit length first, so parallel 1-d or one-hot rows of any magnitude tie exactly). Within-modal
+    /// leaves the query out. Features holding NaN/inf are an error naming the first such row. Options: `queries: 1000` random queries per modality (or `"all"`),
     /// `seed: --seed (0)`, `batch: 0` (queries per matrix product; 0 picks blocks of ~8 MiB of
     /// scores, or, on the CPU with every row a query and D ≥ 512, the symmetric matrix once:
     /// half the products).
@@ -174,7 +175,8 @@ pub mod eval_api {
 
     /// Paired retrieval (See-Hear-Read): row i of `a` matches row i of `b`. Ranks the true match
     /// by cosine similarity in both directions: median rank (1-based, open_clip's
-    /// floor(median) + 1), mean rank, recall@1/5/10; ties count against the match. Options:
+    /// floor(median) + 1), mean rank, recall@1/5/10; ties count against the match; NaN/inf
+    /// features are an error naming the row. Options:
     /// `pool: 0` (rank within the match plus pool − 1 random others; 0 = all rows),
     /// `seed: --seed (0)`, `batch: 0`. Properties `a_to_b` and `b_to_a` are maps
     /// `#{ median_rank, mean_rank, r1, r5, r10, ranks }`.
@@ -206,9 +208,14 @@ pub mod eval_api {
     /// Classifier transfer: a multinomial logistic regression (L2, on the device, deterministic)
     /// is fit on each `train` modality and its accuracy measured on each `test` modality; on its
     /// own modality it is tested on held-out rows. Options: `train` (required: a name or a list),
-    /// `test: every modality`, `l2: 1e-4`, `iters: 300` (accelerated gradient steps),
-    /// `holdout: 0.2` (fraction of the training modality held out), `seed: --seed (0)`.
-    /// Chance is the majority-class accuracy.
+    /// `test: every modality`, `l2: 1e-4` (a finite number >= 0), `iters: 300` (accelerated
+    /// gradient steps), `holdout: 0.2` (fraction of the training modality held out),
+    /// `seed: --seed (0)`. The classes are the distinct training labels (any integer ids); a
+    /// test row whose label never occurs in training counts as wrong. Chance (`chance`, in
+    /// brackets when printed) is the expected accuracy of guessing with the training class
+    /// frequencies, Σ_c p_fit(c)·p_test(c); `majority` is the accuracy of always answering the
+    /// most frequent training class. Features holding NaN/inf in a used row are an error naming
+    /// the row.
     ///
     /// ```rhai
     /// let x = tensor::from([[2.0, 0.0], [1.5, 0.2], [0.0, 2.0], [0.2, 1.5], [2.0, 0.1], [0.1, 2.0]]);

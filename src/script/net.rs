@@ -206,14 +206,6 @@ pub fn module() -> rhai::Module {
 pub mod eval_extra {
     use super::*;
 
-    /// Stack the rows of several FeatureSets (same width): e.g. one per modality from the
-    /// separate networks of BL-Ind.
-    ///
-    /// ```rhai
-    /// let a = eval::features(tensor::ones([2, 3]), [0, 1], ["nat", "nat"]);
-    /// let b = eval::features(tensor::zeros([1, 3]), [1], ["dsc"]);
-    /// assert(eval::concat([a, b]).len() == 3, "three rows");
-    /// ```
     /// `eval::compare` with the rows in a chosen order: a list of `[name, table]` pairs (a map
     /// would sort the methods by name).
     ///
@@ -287,10 +279,11 @@ pub mod eval_extra {
             let mut out = Map::new();
             for layer in names {
                 let f = crate::eval::extract::features(&n, &data, &layer, 128)?;
-                out.insert(
-                    layer.into(),
-                    rhai::Dynamic::from(crate::eval::retrieval(&f, &ropts)?),
-                );
+                let t = crate::eval::retrieval(&f, &ropts).map_err(|e| match e {
+                    Error::Interrupted => e,
+                    e => Error::msg(format!("eval::layer_table: layer '{layer}': {e}")),
+                })?;
+                out.insert(layer.into(), rhai::Dynamic::from(t));
             }
             Ok(out)
         })
@@ -305,6 +298,14 @@ pub mod eval_extra {
             .collect()
     }
 
+    /// Stack the rows of several FeatureSets (same width): e.g. one per modality from the
+    /// separate networks of BL-Ind.
+    ///
+    /// ```rhai
+    /// let a = eval::features(tensor::ones([2, 3]), [0, 1], ["nat", "nat"]);
+    /// let b = eval::features(tensor::zeros([1, 3]), [1], ["dsc"]);
+    /// assert(eval::concat([a, b]).len() == 3, "three rows");
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn concat(ctx: NativeCallContext, parts: rhai::Array) -> RhaiResult<FeatureSet> {
         guard_at(ctx.call_position(), "eval::concat", || {
