@@ -488,3 +488,35 @@ mod figures {
         }
     }
 }
+
+#[test]
+fn plot_sizes_are_checked_and_reported_as_given() {
+    let dir = out("sizes");
+    let d = dir.display();
+    let mut s = xmodal::script::session::Session::new(None);
+    let e = s
+        .eval(&format!(
+            r#"plot::bar([1.0, 2.0], #{{ path: "{d}/a.png", size: [100000, 100000] }})"#
+        ))
+        .unwrap_err();
+    assert!(
+        e.contains("plot::bar") && e.contains("64 to 16384") && e.contains("got [100000, 100000]"),
+        "{e}"
+    );
+    let e = s
+        .eval(&format!(
+            r#"plot::bar([1.0, 2.0], #{{ path: "{d}/a.png", size: [-5, 10] }})"#
+        ))
+        .unwrap_err();
+    assert!(e.contains("got [-5, 10]"), "{e}");
+    let h = Hist {
+        values: vec![1.0, 2.0],
+        bins: 4,
+        title: "h".into(),
+        x_label: "v".into(),
+    };
+    let e = plot::save(&h, out("big.png"), (20000, 100))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("20000×100"), "{e}");
+}

@@ -359,3 +359,60 @@ fn errors_name_the_operation_and_values() {
     assert!(err("let w = tensor::zeros([1]); w.set(tensor::ones([1]))")
         .contains("only trainable tensors"));
 }
+
+#[test]
+fn huge_or_overflowing_shapes_are_errors_not_aborts() {
+    let e = err("tensor::zeros([1000000, 1000000])");
+    assert!(
+        e.contains("tensor::zeros") && e.contains("[1000000, 1000000] f32 needs 3.6 TiB"),
+        "{e}"
+    );
+    let e = err("tensor::randn([1000000, 1000000])");
+    assert!(e.contains("tensor::randn") && e.contains("TiB"), "{e}");
+    let e = err("tensor::ones([1000000, 1000000], #{ dtype: \"f64\" })");
+    assert!(
+        e.contains("tensor::ones") && e.contains("f64 needs 7.3 TiB"),
+        "{e}"
+    );
+    let e = err("tensor::full([1000000, 1000000], 2.0)");
+    assert!(e.contains("tensor::full"), "{e}");
+    let e = err("tensor::rand([1000000, 1000000])");
+    assert!(e.contains("tensor::rand"), "{e}");
+    let e = err("tensor::arange(0, 1e12)");
+    assert!(e.contains("tensor::arange") && e.contains("needs"), "{e}");
+    let e = err("tensor::arange(0, 1.0/0.0)");
+    assert!(e.contains("tensor::arange") && e.contains("finite"), "{e}");
+    let e = err("tensor::eye(10000000)");
+    assert!(e.contains("tensor::eye") && e.contains("needs"), "{e}");
+    let e = err("tensor::zeros([4611686018427387904, 4])");
+    assert!(
+        e.contains("tensor::zeros") && e.contains("more elements than a machine can address"),
+        "{e}"
+    );
+    let e = err("tensor::zeros([0]).reshape([4611686018427387904, 4])");
+    assert!(e.contains("reshape") && e.contains("address"), "{e}");
+    // The session goes on, and ordinary sizes still work.
+    let mut s = xmodal::script::session::Session::new(None);
+    assert!(s
+        .eval("let keep = 5; tensor::zeros([1000000, 1000000])")
+        .is_err());
+    assert_eq!(s.eval("keep").unwrap().as_int().unwrap(), 5);
+    assert_eq!(shape("tensor::zeros([0, 4])"), vec![0, 4]);
+    close(&vals("tensor::full([2], -3.5)"), &[-3.5, -3.5], 0.0);
+    close(
+        &vals("tensor::full([2], 7.0, #{ dtype: \"i64\" })"),
+        &[7.0, 7.0],
+        0.0,
+    );
+}
+
+#[test]
+fn creation_errors_name_the_called_function() {
+    let e = err("tensor::zeros([-2])");
+    assert!(
+        e.contains("tensor::zeros: invalid value for 'shape'"),
+        "{e}"
+    );
+    let e = err("tensor::ones([2, -1])");
+    assert!(e.contains("tensor::ones:"), "{e}");
+}

@@ -141,6 +141,19 @@ fn size(o: &Opts, default: (u32, u32)) -> Result<(u32, u32)> {
             if v.len() != 2 {
                 return Err(Error::invalid(o.op(), "size", "expected [width, height]"));
             }
+            let ok = |x: f64| x.fract() == 0.0 && (64.0..=plot::MAX_SIDE as f64).contains(&x);
+            if !ok(v[0]) || !ok(v[1]) {
+                return Err(Error::invalid(
+                    o.op(),
+                    "size",
+                    format!(
+                        "width and height must be whole numbers of pixels from 64 to {}, got [{}, {}]",
+                        plot::MAX_SIDE,
+                        v[0],
+                        v[1]
+                    ),
+                ));
+            }
             Ok((v[0] as u32, v[1] as u32))
         }
     }
@@ -212,10 +225,15 @@ const FIGURE_KEYS: &[&str] = &["title", "tile", "size"];
 
 /// The picture size of a figure: `size` if given, else what gives tiles of `tile` pixels.
 fn figure_size(o: &Opts, tile: u32, size_for: impl Fn(u32) -> (u32, u32)) -> Result<(u32, u32)> {
-    let t = o.usize("tile", tile as usize)? as u32;
-    if t < 8 {
-        return Err(Error::invalid(o.op(), "tile", "at least 8 pixels"));
+    let t = o.usize("tile", tile as usize)?;
+    if !(8..=1024).contains(&t) {
+        return Err(Error::invalid(
+            o.op(),
+            "tile",
+            format!("from 8 to 1024 pixels, got {t}"),
+        ));
     }
+    let t = t as u32;
     size(o, size_for(t))
 }
 

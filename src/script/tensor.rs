@@ -181,7 +181,7 @@ pub mod tensor_api {
     /// A tensor of zeros: `tensor::zeros([2, 3])`; options `#{ dtype: "f32", device }`.
     #[rhai_fn(return_raw)]
     pub fn zeros(ctx: NativeCallContext, shape: Dynamic) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 0.0, Map::new())
+        full_opts(ctx, "tensor::zeros", shape, 0.0, Map::new())
     }
 
     /// A tensor of zeros with options `#{ dtype: "f32", device }`.
@@ -191,13 +191,13 @@ pub mod tensor_api {
         shape: Dynamic,
         opts: Map,
     ) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 0.0, opts)
+        full_opts(ctx, "tensor::zeros", shape, 0.0, opts)
     }
 
     /// A tensor of ones: `tensor::ones([2, 3])`; options `#{ dtype: "f32", device }`.
     #[rhai_fn(return_raw)]
     pub fn ones(ctx: NativeCallContext, shape: Dynamic) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 1.0, Map::new())
+        full_opts(ctx, "tensor::ones", shape, 1.0, Map::new())
     }
 
     /// A tensor of ones with options `#{ dtype: "f32", device }`.
@@ -207,7 +207,7 @@ pub mod tensor_api {
         shape: Dynamic,
         opts: Map,
     ) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 1.0, opts)
+        full_opts(ctx, "tensor::ones", shape, 1.0, opts)
     }
 
     /// A tensor filled with one value: `tensor::full([2, 2], 7.0)`.
@@ -220,7 +220,7 @@ pub mod tensor_api {
         let v = guard_at(ctx.call_position(), "tensor::full", || {
             number("tensor::full", "value", &value)
         })?;
-        full_opts(ctx, shape, v, Map::new())
+        full_opts(ctx, "tensor::full", shape, v, Map::new())
     }
 
     /// A tensor filled with one value, options `#{ dtype: "f32", device }`.
@@ -234,19 +234,22 @@ pub mod tensor_api {
         let v = guard_at(ctx.call_position(), "tensor::full", || {
             number("tensor::full", "value", &value)
         })?;
-        full_opts(ctx, shape, v, opts)
+        full_opts(ctx, "tensor::full", shape, v, opts)
     }
 
     #[rhai_fn(skip)]
     pub fn full_opts(
         ctx: NativeCallContext,
+        op: &str,
         shape: Dynamic,
         value: f64,
         opts: Map,
     ) -> RhaiResult<ScriptTensor> {
-        guard_at(ctx.call_position(), "tensor::full", || {
-            let (_, dtype, dev) = creation_opts("tensor::full", opts, &[])?;
-            create::full(&parse_shape("tensor::full", &shape)?, value, dtype, &dev).map(wrap)
+        guard_at(ctx.call_position(), op, || {
+            let (_, dtype, dev) = creation_opts(op, opts, &[])?;
+            let shape = parse_shape(op, &shape)?;
+            create::check_alloc(op, &shape, dtype, 0)?;
+            create::full(&shape, value, dtype, &dev).map(wrap)
         })
     }
 
@@ -588,7 +591,7 @@ pub mod tensor_api {
                     dims.push(v as usize);
                 }
             }
-            let known: usize = dims.iter().product();
+            let known = super::super::convert::numel("reshape", &dims)?;
             if let Some(i) = infer {
                 if known == 0 || !n.is_multiple_of(known) {
                     return Err(Error::Shape {
@@ -724,6 +727,13 @@ pub mod tensor_api {
                 Some(x) => x.tensor().clone(),
                 None => {
                     let (v, s, _) = nested("index_select", &idx)?;
+                    if let Some(bad) = v.iter().find(|x| x.fract() != 0.0 || !x.is_finite()) {
+                        return Err(Error::invalid(
+                            "index_select",
+                            "indices",
+                            format!("index {bad} is not a whole number"),
+                        ));
+                    }
                     create::from_i64(
                         v.iter().map(|x| *x as i64).collect(),
                         &s,
