@@ -5,7 +5,7 @@ use super::convert::{guard, number, RhaiResult};
 use super::value::ScriptTensor;
 use crate::error::Error;
 use rhai::plugin::*;
-use rhai::{Dynamic, Engine, FLOAT};
+use rhai::{Array, Dynamic, Engine, Map, FLOAT};
 
 /// Register `assert` and `assert_close` as global functions.
 pub fn register(engine: &mut Engine) {
@@ -51,6 +51,40 @@ pub mod check_api {
                 Ok(())
             } else {
                 Err(Error::msg("assertion failed"))
+            }
+        })
+    }
+
+    /// Fail unless every key of the option map `opts` is one of `valid`: the check that
+    /// script-defined functions (the recipes of `xmodal/methods`) give their options, so a typo
+    /// is an error listing the valid keys, as it is for every native function.
+    ///
+    /// ```rhai
+    /// fn area(opts) { check_options(opts, ["w", "h"], "area"); opts.w * opts.h }
+    /// assert(area(#{ w: 2, h: 3 }) == 6);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn check_options(opts: Map, valid: Array, function: &str) -> RhaiResult<()> {
+        guard(function, || {
+            let valid: Vec<String> = valid
+                .iter()
+                .map(|v| {
+                    v.clone().into_string().map_err(|t| {
+                        Error::invalid(
+                            "check_options",
+                            "valid",
+                            format!("expected strings, found {t}"),
+                        )
+                    })
+                })
+                .collect::<crate::Result<_>>()?;
+            match opts.keys().find(|k| !valid.iter().any(|v| v == k.as_str())) {
+                Some(k) => Err(Error::UnknownOption {
+                    op: function.to_string(),
+                    key: k.to_string(),
+                    valid,
+                }),
+                None => Ok(()),
             }
         })
     }

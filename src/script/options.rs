@@ -64,6 +64,34 @@ impl Opts {
         }
     }
 
+    /// A finite number > 0, or `default`.
+    pub fn positive(&self, key: &str, default: f64) -> Result<f64> {
+        let v = self.f64(key, default)?;
+        if v > 0.0 && v.is_finite() {
+            Ok(v)
+        } else {
+            Err(Error::invalid(
+                &self.op,
+                key,
+                format!("must be a finite number > 0, got {v}"),
+            ))
+        }
+    }
+
+    /// A finite number >= 0, or `default`.
+    pub fn non_negative(&self, key: &str, default: f64) -> Result<f64> {
+        let v = self.f64(key, default)?;
+        if v >= 0.0 && v.is_finite() {
+            Ok(v)
+        } else {
+            Err(Error::invalid(
+                &self.op,
+                key,
+                format!("must be a finite number >= 0, got {v}"),
+            ))
+        }
+    }
+
     /// A non-negative integer, or `default`.
     pub fn usize(&self, key: &str, default: usize) -> Result<usize> {
         match self.map.get(key) {
