@@ -416,3 +416,29 @@ fn creation_errors_name_the_called_function() {
     let e = err("tensor::ones([2, -1])");
     assert!(e.contains("tensor::ones:"), "{e}");
 }
+
+#[test]
+fn max_min_argmax_argmin_propagate_nan_as_numpy() {
+    let x = "tensor::from([1.0, 0.0/0.0, 3.0])";
+    assert!(vals(&format!("{x}.max()"))[0].is_nan());
+    assert!(vals(&format!("{x}.min()"))[0].is_nan());
+    assert_eq!(vals(&format!("{x}.argmax(0)")), vec![1.0]);
+    assert_eq!(vals(&format!("{x}.argmin(0)")), vec![1.0]);
+    let m = "tensor::from([[1.0, 0.0/0.0, 0.0/0.0], [3.0, 2.0, 5.0]])";
+    assert_eq!(vals(&format!("{m}.argmax(1)")), vec![1.0, 2.0]);
+    assert_eq!(vals(&format!("{m}.argmin(-1)")), vec![1.0, 1.0]);
+    let mx = vals(&format!("{m}.max(0)"));
+    assert_eq!(mx[0], 3.0);
+    assert!(mx[1].is_nan() && mx[2].is_nan());
+    assert_eq!(vals(&format!("{m}.min(1)"))[1], 2.0);
+    assert_eq!(
+        eval(&format!("{m}.argmax(1).dtype()"))
+            .into_string()
+            .unwrap(),
+        "i64"
+    );
+    // Without NaN nothing changes; relu(NaN) is 0 as documented.
+    assert_eq!(vals("tensor::from([1.0, 5.0, 5.0]).argmax(0)"), vec![1.0]);
+    assert_eq!(vals("tensor::from([2.0, -1.0]).min()"), vec![-1.0]);
+    assert_eq!(vals(&format!("{x}.relu()")), vec![1.0, 0.0, 3.0]);
+}

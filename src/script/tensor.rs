@@ -82,9 +82,67 @@ fn list_of_tensors(op: &str, list: &Array) -> Result<Vec<Tensor>> {
         .collect()
 }
 
+/// max/min/argmax/argmin of a float tensor that holds a NaN, as numpy computes them: a NaN in a
+/// reduced slice makes max/min NaN, and argmax/argmin the index of its first NaN. `None` when the
+/// tensor holds no NaN (candle's kernels, which skip NaNs, are right then).
+fn nan_reduce(op: &str, x: &Tensor, d: Option<usize>) -> Result<Option<Tensor>> {
+    if !crate::tensor::is_float(x.dtype()) || x.elem_count() == 0 {
+        return Ok(None);
+    }
+    let any_nan = x
+        .ne(x)
+        .and_then(|m| m.flatten_all())
+        .and_then(|m| m.max(0))
+        .and_then(|m| m.to_scalar::<u8>())
+        .op(op)?;
+    if any_nan == 0 {
+        return Ok(None);
+    }
+    let v = crate::tensor::to_f64_vec(x)?;
+    let (dims, d) = match d {
+        Some(d) => (x.dims().to_vec(), d),
+        None => (vec![v.len()], 0),
+    };
+    let (outer, n): (usize, usize) = (dims[..d].iter().product(), dims[d]);
+    let inner: usize = dims[d + 1..].iter().product();
+    let arg = op.starts_with("arg");
+    let want_max = op.ends_with("max");
+    let mut out = Vec::with_capacity(outer * inner);
+    for o in 0..outer {
+        for i in 0..inner {
+            let at = |k: usize| v[(o * n + k) * inner + i];
+            let mut best = 0;
+            for k in 0..n {
+                let (a, b) = (at(k), at(best));
+                if b.is_nan() {
+                    break;
+                }
+                if a.is_nan() || (want_max && a > b) || (!want_max && a < b) {
+                    best = k;
+                }
+            }
+            out.push(if arg { best as f64 } else { at(best) });
+        }
+    }
+    let mut shape = dims.clone();
+    shape.remove(d);
+    let r = if arg {
+        create::from_i64(out.iter().map(|x| *x as i64).collect(), &shape, x.device())?
+    } else {
+        create::from_f64(out, &shape, x.dtype(), x.device())?
+    };
+    Ok(Some(r))
+}
+
 fn reduce(op: &str, t: &ScriptTensor, d: Option<INT>, keep: bool) -> RhaiResult<ScriptTensor> {
     guard(op, || {
         let x = t.tensor();
+        if matches!(op, "max" | "min" | "argmax" | "argmin") {
+            let dd = d.map(|d| dim(op, t, d)).transpose()?;
+            if let Some(r) = nan_reduce(op, x, dd)? {
+                return Ok(wrap(r));
+            }
+        }
         let r = match (op, d) {
             ("sum", None) => x.sum_all(),
             ("mean", None) => crate::tensor::ops::float_of(x)?.mean_all(),
@@ -842,7 +900,8 @@ pub mod tensor_api {
         unary("abs", t, |x| x.abs())
     }
 
-    /// Elementwise max(x, 0).
+    /// Elementwise max(x, 0). Note: relu(NaN) is 0 here (candle's kernel), where numpy and
+    /// PyTorch give NaN; check `x.ne(x).sum()` first if NaNs may occur.
     #[rhai_fn(global, pure, return_raw)]
     pub fn relu(t: &mut ScriptTensor) -> RhaiResult<ScriptTensor> {
         unary("relu", t, |x| x.relu())
@@ -940,37 +999,39 @@ pub mod tensor_api {
         reduce("mean", t, Some(d), keepdim)
     }
 
-    /// The largest element (a 0-d tensor).
+    /// The largest element (a 0-d tensor); NaN when the tensor holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "max", return_raw)]
     pub fn max_all(t: &mut ScriptTensor) -> RhaiResult<ScriptTensor> {
         reduce("max", t, None, false)
     }
 
-    /// The maximum along a dimension.
+    /// The maximum along a dimension; NaN where the slice holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "max", return_raw)]
     pub fn max_dim(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("max", t, Some(d), false)
     }
 
-    /// The smallest element (a 0-d tensor).
+    /// The smallest element (a 0-d tensor); NaN when the tensor holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "min", return_raw)]
     pub fn min_all(t: &mut ScriptTensor) -> RhaiResult<ScriptTensor> {
         reduce("min", t, None, false)
     }
 
-    /// The minimum along a dimension.
+    /// The minimum along a dimension; NaN where the slice holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "min", return_raw)]
     pub fn min_dim(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("min", t, Some(d), false)
     }
 
-    /// The index of the maximum along a dimension (i64; the first one on ties).
+    /// The index of the maximum along a dimension (i64; the first one on ties). As numpy, a
+    /// slice holding a NaN gives the index of its first NaN.
     #[rhai_fn(global, pure, return_raw)]
     pub fn argmax(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("argmax", t, Some(d), false)
     }
 
-    /// The index of the minimum along a dimension (i64; the first one on ties).
+    /// The index of the minimum along a dimension (i64; the first one on ties). As numpy, a
+    /// slice holding a NaN gives the index of its first NaN.
     #[rhai_fn(global, pure, return_raw)]
     pub fn argmin(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("argmin", t, Some(d), false)
