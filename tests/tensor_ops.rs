@@ -442,3 +442,55 @@ fn max_min_argmax_argmin_propagate_nan_as_numpy() {
     assert_eq!(vals("tensor::from([2.0, -1.0]).min()"), vec![-1.0]);
     assert_eq!(vals(&format!("{x}.relu()")), vec![1.0, 0.0, 3.0]);
 }
+
+#[test]
+fn integer_division_is_true_division_and_indices_must_be_whole() {
+    close(&vals("tensor::from([7, 8]) / 2"), &[3.5, 4.0], 0.0);
+    assert_eq!(
+        eval("(tensor::from([7, 8]) / 2).dtype()")
+            .into_string()
+            .unwrap(),
+        "f32"
+    );
+    close(
+        &vals("tensor::from([7, 8]) / tensor::from([2, 4])"),
+        &[3.5, 2.0],
+        0.0,
+    );
+    close(&vals("3 / tensor::from([2])"), &[1.5], 0.0);
+    let z = vals("tensor::from([1, 0, -1]) / 0");
+    assert!(
+        z[0] == f64::INFINITY && z[1].is_nan() && z[2] == f64::NEG_INFINITY,
+        "{z:?}"
+    );
+    // The other integer operators stay integer.
+    assert_eq!(
+        eval("(tensor::from([7, 8]) * 2).dtype()")
+            .into_string()
+            .unwrap(),
+        "i64"
+    );
+    let e = err("tensor::from([[1.0, 2.0], [3.0, 4.0]]).index_select([1.5], 1)");
+    assert!(
+        e.contains("index_select") && e.contains("1.5 is not a whole number"),
+        "{e}"
+    );
+    close(
+        &vals("tensor::from([[1.0, 2.0], [3.0, 4.0]]).index_select([1.0], 1)"),
+        &[2.0, 4.0],
+        0.0,
+    );
+}
+
+#[test]
+fn assert_close_compares_shapes_first() {
+    let e = err("assert_close(tensor::ones([2, 3]), tensor::ones([3, 2]), 1e-3)");
+    assert!(
+        e.contains("assert_close: shape mismatch: [2, 3] vs [3, 2]"),
+        "{e}"
+    );
+    let e = err("assert_close(tensor::ones([2, 3]), [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 1e-3)");
+    assert!(e.contains("shape mismatch"), "{e}");
+    eval("assert_close(tensor::ones([2, 2]), [[1.0, 1.0], [1.0, 1.0]], 1e-6)");
+    eval("assert_close(tensor::from([1.0, 2.0]).sum(), 3.0, 1e-6)");
+}

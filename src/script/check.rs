@@ -12,15 +12,19 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(exported_module!(check_api).into());
 }
 
-fn values(d: &Dynamic) -> crate::Result<Vec<f64>> {
+/// The values of a tensor, nested array or number, with its shape (`[]` for a number).
+fn values(d: &Dynamic) -> crate::Result<(Vec<f64>, Vec<usize>)> {
     if let Some(t) = d.read_lock::<ScriptTensor>() {
-        return crate::tensor::to_f64_vec(t.tensor());
+        return Ok((
+            crate::tensor::to_f64_vec(t.tensor())?,
+            t.tensor().dims().to_vec(),
+        ));
     }
     if d.is_array() {
-        let (v, _, _) = super::convert::nested("assert_close", d)?;
-        return Ok(v);
+        let (v, s, _) = super::convert::nested("assert_close", d)?;
+        return Ok((v, s));
     }
-    Ok(vec![number("assert_close", "value", d)?])
+    Ok((vec![number("assert_close", "value", d)?], vec![]))
 }
 
 #[export_module]
@@ -90,7 +94,8 @@ pub mod check_api {
     }
 
     /// Fail unless every element of `actual` (a tensor, nested array or number) is within `tol`
-    /// of `expected` (absolute difference), element by element.
+    /// of `expected` (absolute difference), element by element. The shapes must be the same
+    /// (a number or 0-d tensor on either side compares with one element).
     ///
     /// ```rhai
     /// assert_close(tensor::from([1.0, 2.0]).sum(), 3.0, 1e-6);
@@ -98,8 +103,16 @@ pub mod check_api {
     #[rhai_fn(return_raw)]
     pub fn assert_close(actual: Dynamic, expected: Dynamic, tol: FLOAT) -> RhaiResult<()> {
         guard("assert_close", || {
-            let a = values(&actual)?;
-            let e = values(&expected)?;
+            let (a, sa) = values(&actual)?;
+            let (e, se) = values(&expected)?;
+            // As numpy's assert_allclose: shapes must agree unless one side is a scalar.
+            if !sa.is_empty() && !se.is_empty() && sa != se {
+                return Err(Error::Shape {
+                    op: "assert_close".into(),
+                    lhs: sa,
+                    rhs: se,
+                });
+            }
             if a.len() != e.len() {
                 return Err(Error::msg(format!(
                     "assert_close: {} values vs {} expected",

@@ -1140,69 +1140,100 @@ pub mod tensor_api {
 
     // ---------------------------------------------------------------- operators
 
+    /// `a + b` of two tensors: the elementwise sum, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn add(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("+", || arith(Arith::Add, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `a - b` of two tensors: the elementwise difference, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn sub(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || arith(Arith::Sub, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `a * b` of two tensors: the elementwise product, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn mul(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("*", || arith(Arith::Mul, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `a / b` of two tensors: the elementwise quotient, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn div(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("/", || arith(Arith::Div, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `-t`: the elementwise negation.
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn neg(a: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || a.tensor().neg().op("negate").map(wrap))
     }
 
+    /// `t + x` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn add_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x + t` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn f_add(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, b.tensor(), a, true).map(wrap)
         })
     }
+    /// `t - x` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn sub_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x - t` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn f_sub(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, b.tensor(), a, true).map(wrap)
         })
     }
+    /// `t * x` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn mul_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x * t` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn f_mul(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, b.tensor(), a, true).map(wrap)
         })
     }
+    /// `t / x` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn div_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("/", || {
             arith_scalar(Arith::Div, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x / t` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn f_div(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("/", || {
@@ -1210,48 +1241,68 @@ pub mod tensor_api {
         })
     }
 
+    /// `t + x` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn add_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x + t` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn i_add(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, b.tensor(), a as f64, true).map(wrap)
         })
     }
+    /// `t - x` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn sub_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x - t` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn i_sub(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, b.tensor(), a as f64, true).map(wrap)
         })
     }
+    /// `t * x` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn mul_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x * t` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn i_mul(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, b.tensor(), a as f64, true).map(wrap)
         })
     }
+    /// `t / x` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn div_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("/", || {
             arith_scalar(Arith::Div, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x / t` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn i_div(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("/", || {
