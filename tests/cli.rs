@@ -429,3 +429,56 @@ fn load_resolves_imports_from_the_files_folder() {
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+#[test]
+fn repl_shows_objects_as_print_does_and_net_options_are_checked() {
+    let o = piped(
+        "let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: [\"nat\"], seed: 1 });\nnn::cross_modal(d, #{ fc6: 0 })\nnn::cross_modal(d, #{ dtype: \"i64\" })\nlet net = nn::cross_modal(d, #{ fc6: 8, fc7: 8 });\nnet.summary()\nlet h = train::fit(net, d, #{ iters: 1, batch: 1, quiet: true });\nh\ntensor::var(tensor::ones([2])).sum().backward()\n\"s\"\n",
+    );
+    let out = text(&o.stdout);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(
+            "nn::cross_modal: invalid value for 'fc6': a layer width must be at least 1, got 0"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("nn::cross_modal: invalid value for 'dtype': 'i64' is not a floating-point dtype; valid: f32, f64, f16, bf16"),
+        "{err}"
+    );
+    assert!(
+        out.starts_with("CrossModalNet: 1 modalities, 2 classes"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n  shared.fc7.weight"),
+        "the summary shows as text: {out}"
+    );
+    assert!(!out.contains("\\n"), "{out}");
+    assert!(out.contains("\nHistory[1 steps logged; last: ce "), "{out}");
+    assert!(out.contains("\nGrads[1 tensors]\n"), "{out}");
+    assert!(out.ends_with("\n\"s\"\n"), "{out}");
+}
+
+#[test]
+fn doc_signatures_use_script_type_names() {
+    let o = xmodal().arg("doc").output().unwrap();
+    let doc = text(&o.stdout);
+    for rust in [
+        "ScriptNet",
+        "ScriptPrior",
+        "ScriptInverter",
+        "crate::",
+        "rhai::FLOAT",
+    ] {
+        assert!(!doc.contains(rust), "{rust} in the docs");
+    }
+    assert!(
+        doc.contains("cross_modal(data: Dataset) -> Net"),
+        "cross_modal"
+    );
+    assert!(doc.contains("-> Comparison"), "compare");
+    // Operators carry their doc comments.
+    assert!(doc.contains("`/` is true division as in numpy"));
+}

@@ -180,6 +180,27 @@ impl Opts {
         }
     }
 
+    /// A floating-point dtype (f32, f64, f16, bf16), or `default`: weights and activations.
+    pub fn float_dtype(
+        &self,
+        key: &str,
+        default: candle_core::DType,
+    ) -> Result<candle_core::DType> {
+        let d = self.dtype(key, default)?;
+        if crate::tensor::is_float(d) {
+            Ok(d)
+        } else {
+            Err(Error::invalid(
+                &self.op,
+                key,
+                format!(
+                    "'{}' is not a floating-point dtype; valid: f32, f64, f16, bf16",
+                    d.as_str()
+                ),
+            ))
+        }
+    }
+
     /// The seed option: `key` if given, else the run's default seed (`--seed`).
     pub fn seed(&self) -> Result<u64> {
         self.u64("seed", crate::script::default_seed())

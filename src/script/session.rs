@@ -88,16 +88,35 @@ impl Session {
         }
     }
 
-    /// How the REPL shows a value: a tensor in full numpy form, anything else as Rhai's debug
-    /// text (strings quoted, tensors inside arrays and maps as one-line headers).
+    /// How the REPL shows a value: a tensor in full numpy form; an xmodal object (History,
+    /// Grads, Net, ...) as `print` shows it; a string of several lines (`net.summary()`) as its
+    /// text; anything else as Rhai's debug text (strings quoted, tensors inside arrays and maps as
+    /// one-line headers).
     pub fn show(&self, v: &Dynamic) -> String {
         if let Some(t) = v.read_lock::<ScriptTensor>() {
             return crate::tensor::display::render(t.tensor());
         }
+        if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+            if s.contains('\n') {
+                return s.trim_end().to_string();
+            }
+        }
+        let builtin = v.is_string()
+            || v.is_array()
+            || v.is_map()
+            || v.is_unit()
+            || v.is_int()
+            || v.is_float()
+            || v.is_bool()
+            || v.is_char()
+            || v.is_fnptr()
+            || v.is_timestamp()
+            || v.is_blob();
+        let f = if builtin { "to_debug" } else { "to_string" };
         let mut s = Scope::new();
         s.push_dynamic("__v", v.clone());
         self.engine
-            .eval_with_scope::<String>(&mut s, "to_debug(__v)")
+            .eval_with_scope::<String>(&mut s, &format!("{f}(__v)"))
             .unwrap_or_else(|_| format!("<{}>", v.type_name()))
     }
 
