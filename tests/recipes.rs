@@ -119,7 +119,7 @@ fn see_hear_read_recipes_run_on_paired_data() {
 #[test]
 fn recipes_reject_unknown_options_listing_the_valid_ones() {
     let mut s = xmodal::script::session::Session::new(None);
-    s.eval(
+    let _ = s.eval(
         r#"import "xmodal/methods" as m;
         let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["nat"], seed: 1 });"#,
     )

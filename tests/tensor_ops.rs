@@ -491,6 +491,6 @@ fn assert_close_compares_shapes_first() {
     );
     let e = err("assert_close(tensor::ones([2, 3]), [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 1e-3)");
     assert!(e.contains("shape mismatch"), "{e}");
-    eval("assert_close(tensor::ones([2, 2]), [[1.0, 1.0], [1.0, 1.0]], 1e-6)");
-    eval("assert_close(tensor::from([1.0, 2.0]).sum(), 3.0, 1e-6)");
+    let _ = eval("assert_close(tensor::ones([2, 2]), [[1.0, 1.0], [1.0, 1.0]], 1e-6)");
+    let _ = eval("assert_close(tensor::from([1.0, 2.0]).sum(), 3.0, 1e-6)");
 }

@@ -235,7 +235,7 @@ mod script_options {
 
     fn session() -> Session {
         let mut s = Session::new(None);
-        s.eval(
+        let _ = s.eval(
             r#"let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["nat", "dsc"], seed: 1 });
             let net = nn::cross_modal(d, #{ fc6: 16, fc7: 16 });"#,
         )
@@ -289,14 +289,14 @@ mod script_options {
             "{e}"
         );
         // The matching pairs are accepted.
-        s.eval(r#"train::fit(net, d, #{ optimizer: "adamw", beta1: 0.8, phases: [#{ iters: 1, schedule: "step", gamma: 0.5, step_every: 1 }], batch: 1, quiet: true })"#)
+        let _ = s.eval(r#"train::fit(net, d, #{ optimizer: "adamw", beta1: 0.8, phases: [#{ iters: 1, schedule: "step", gamma: 0.5, step_every: 1 }], batch: 1, quiet: true })"#)
             .unwrap();
     }
 
     #[test]
     fn unknown_modalities_in_terms_and_phases_are_errors() {
         let mut s = session();
-        s.eval(r#"let p = reg::fit_gaussian(tensor::randn([20, 16], #{ seed: 1 }), #{ diagonal: true });"#)
+        let _ = s.eval(r#"let p = reg::fit_gaussian(tensor::randn([20, 16], #{ seed: 1 }), #{ diagonal: true });"#)
             .unwrap();
         let e = fit_err(
             &mut s,
@@ -354,7 +354,7 @@ mod script_options {
             .eval(r#"train::info_nce(#{ b: "dsc", temperature: 0.0 })"#)
             .unwrap_err();
         assert!(e.contains("'temperature'"), "{e}");
-        s.eval(
+        let _ = s.eval(
             r#"let h = train::fit(net, d, #{ iters: 1, batch: 1, quiet: true, log_every: 1 });"#,
         )
         .unwrap();
