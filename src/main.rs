@@ -88,7 +88,7 @@ fn run() -> ExitCode {
                 return fail(&e.to_string());
             }
             match runner::run(&file, &parsed) {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(code) => ExitCode::from(code),
                 Err(e) => fail(&e),
             }
         }
@@ -110,7 +110,7 @@ fn run() -> ExitCode {
             let mut session = Session::new(None);
             if std::io::stdin().is_terminal() {
                 match repl::run_interactive(&mut session) {
-                    Ok(()) => ExitCode::SUCCESS,
+                    Ok(()) => ExitCode::from(session.exit_code.unwrap_or(0)),
                     Err(e) => fail(&format!("REPL: {e}")),
                 }
             } else {
@@ -121,7 +121,9 @@ fn run() -> ExitCode {
                     &mut std::io::stdout(),
                     &mut std::io::stderr(),
                 );
-                if failures == 0 {
+                if let Some(code) = session.exit_code {
+                    ExitCode::from(code)
+                } else if failures == 0 {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::FAILURE

@@ -340,3 +340,145 @@ fn every_example_runs() {
     assert!(n >= 2, "examples/ should hold at least two examples");
     let _ = Path::new(".");
 }
+
+fn piped_in(dir: &Path, input: &str) -> Output {
+    let mut child = xmodal()
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn piped_input_reads_statements_that_go_on_over_lines_as_run_does() {
+    let src = "let x = tensor::ones([2, 3])\n    .sum();\nx.item()\nlet k = 5;\nif k > 9 { print(\"big\") }\nelse { print(\"small\") }\nlet z = 1 +\n2;\nz\nlet w = k\n  * 2;\nw\nk\n-1\nlet s = 7; // done\n.5\n";
+    let o = piped(src);
+    assert_eq!(
+        text(&o.stdout),
+        "6.0\nsmall\n3\n10\n4\n",
+        "stderr: {}",
+        text(&o.stderr)
+    );
+    // `.5` after a finished statement is its own (failing) entry, as in a script.
+    assert_eq!(
+        text(&o.stderr),
+        "error: syntax error: Unexpected '.' (line 1, position 1)\n"
+    );
+    // The same text as a script gives the same values.
+    let dir = tmp("continued");
+    let f = dir.join("c.rhai");
+    std::fs::write(
+        &f,
+        "let x = tensor::ones([2, 3])\n    .sum();\nlet k = 5;\nif k > 9 { print(\"big\") }\nelse { print(\"small\") }\nlet z = 1 +\n2;\nprint(z);\n",
+    )
+    .unwrap();
+    let o = xmodal().arg("run").arg(&f).output().unwrap();
+    assert_eq!(text(&o.stdout), "small\n3\n", "{}", text(&o.stderr));
+}
+
+#[test]
+fn exit_stops_with_its_status_in_run_and_in_the_repl() {
+    let dir = tmp("exit");
+    let f = dir.join("e.rhai");
+    std::fs::write(&f, "print(\"a\"); exit(3); print(\"b\");\n").unwrap();
+    let o = xmodal().arg("run").arg(&f).output().unwrap();
+    assert_eq!(text(&o.stdout), "a\n");
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    // Not catchable, and it ends the piped REPL with the code.
+    let o =
+        piped("print(\"a\");\ntry { exit(4); } catch (e) { print(\"caught\"); }\nprint(\"b\");\n");
+    assert_eq!(text(&o.stdout), "a\n", "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(4));
+    let o = piped("exit();\nprint(\"b\");\n");
+    assert_eq!((text(&o.stdout).as_str(), o.status.code()), ("", Some(0)));
+    let o = piped("exit(300);\nprint(\"b\");\n");
+    assert!(
+        text(&o.stderr).contains("exit: invalid value for 'code'"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(text(&o.stdout), "b\n");
+}
+
+#[test]
+fn load_resolves_imports_from_the_files_folder() {
+    let dir = tmp("load-imports");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/mymod.rhai"), "export const K = 3;\n").unwrap();
+    std::fs::write(
+        dir.join("sub/loader.rhai"),
+        "import \"mymod\" as mm;\nlet kk = mm::K;\n",
+    )
+    .unwrap();
+    let o = piped_in(&dir, ":load sub/loader.rhai\nkk + mm::K\n");
+    assert_eq!(text(&o.stdout), "6\n", "{}", text(&o.stderr));
+    assert!(o.status.success());
+    let o = xmodal()
+        .current_dir(&dir)
+        .args(["run", "sub/loader.rhai"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn repl_shows_objects_as_print_does_and_net_options_are_checked() {
+    let o = piped(
+        "let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: [\"nat\"], seed: 1 });\nnn::cross_modal(d, #{ fc6: 0 })\nnn::cross_modal(d, #{ dtype: \"i64\" })\nlet net = nn::cross_modal(d, #{ fc6: 8, fc7: 8 });\nnet.summary()\nlet h = train::fit(net, d, #{ iters: 1, batch: 1, quiet: true });\nh\ntensor::var(tensor::ones([2])).sum().backward()\n\"s\"\n",
+    );
+    let out = text(&o.stdout);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(
+            "nn::cross_modal: invalid value for 'fc6': a layer width must be at least 1, got 0"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("nn::cross_modal: invalid value for 'dtype': 'i64' is not a floating-point dtype; valid: f32, f64, f16, bf16"),
+        "{err}"
+    );
+    assert!(
+        out.starts_with("CrossModalNet: 1 modalities, 2 classes"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n  shared.fc7.weight"),
+        "the summary shows as text: {out}"
+    );
+    assert!(!out.contains("\\n"), "{out}");
+    assert!(out.contains("\nHistory[1 steps logged; last: ce "), "{out}");
+    assert!(out.contains("\nGrads[1 tensors]\n"), "{out}");
+    assert!(out.ends_with("\n\"s\"\n"), "{out}");
+}
+
+#[test]
+fn doc_signatures_use_script_type_names() {
+    let o = xmodal().arg("doc").output().unwrap();
+    let doc = text(&o.stdout);
+    for rust in [
+        "ScriptNet",
+        "ScriptPrior",
+        "ScriptInverter",
+        "crate::",
+        "rhai::FLOAT",
+    ] {
+        assert!(!doc.contains(rust), "{rust} in the docs");
+    }
+    assert!(
+        doc.contains("cross_modal(data: Dataset) -> Net"),
+        "cross_modal"
+    );
+    assert!(doc.contains("-> Comparison"), "compare");
+    // Operators carry their doc comments.
+    assert!(doc.contains("`/` is true division as in numpy"));
+}

@@ -488,3 +488,73 @@ mod figures {
         }
     }
 }
+
+#[test]
+fn plot_sizes_are_checked_and_reported_as_given() {
+    let dir = out("sizes");
+    let d = dir.display();
+    let mut s = xmodal::script::session::Session::new(None);
+    let e = s
+        .eval(&format!(
+            r#"plot::bar([1.0, 2.0], #{{ path: "{d}/a.png", size: [100000, 100000] }})"#
+        ))
+        .unwrap_err();
+    assert!(
+        e.contains("plot::bar") && e.contains("64 to 16384") && e.contains("got [100000, 100000]"),
+        "{e}"
+    );
+    let e = s
+        .eval(&format!(
+            r#"plot::bar([1.0, 2.0], #{{ path: "{d}/a.png", size: [-5, 10] }})"#
+        ))
+        .unwrap_err();
+    assert!(e.contains("got [-5, 10]"), "{e}");
+    let h = Hist {
+        values: vec![1.0, 2.0],
+        bins: 4,
+        title: "h".into(),
+        x_label: "v".into(),
+    };
+    let e = plot::save(&h, out("big.png"), (20000, 100))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("20000×100"), "{e}");
+}
+
+#[test]
+fn non_finite_values_are_errors_naming_the_first_one() {
+    let dir = out("nonfinite");
+    let d = dir.display();
+    let mut s = xmodal::script::session::Session::new(None);
+    let cases = [
+        (
+            format!(r#"plot::hist([1.0, 0.0/0.0], #{{ path: "{d}/h.png" }})"#),
+            "plot::hist: invalid value for 'values': element 1 is NaN",
+        ),
+        (
+            format!(r#"plot::bar([1.0/0.0, 1.0], #{{ path: "{d}/b.png" }})"#),
+            "plot::bar: invalid value for 'values': element 0 is inf",
+        ),
+        (
+            format!(
+                r#"plot::scatter([1.0, 2.0, 0.0/0.0], [1.0, 2.0, 3.0], #{{ path: "{d}/s.png" }})"#
+            ),
+            "plot::scatter: invalid value for 'x': element 2 is NaN",
+        ),
+        (
+            format!(
+                r#"plot::tsne(tensor::from([[0.0, 1.0], [0.0/0.0, 2.0]]), [0, 1], ["nat", "nat"], #{{ path: "{d}/t.png" }})"#
+            ),
+            "plot::tsne: invalid value for 'points': row 1, column 0 is NaN",
+        ),
+        (
+            format!(r#"plot::line(#{{ a: [1.0, -1.0/0.0] }}, #{{ path: "{d}/l.png" }})"#),
+            "element 1 is -inf",
+        ),
+    ];
+    for (src, want) in cases {
+        let e = s.eval(&src).unwrap_err();
+        assert!(e.contains(want), "{src}\n{e}");
+    }
+    assert!(!dir.join("h.png").exists());
+}

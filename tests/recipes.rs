@@ -115,3 +115,40 @@ fn see_hear_read_recipes_run_on_paired_data() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn recipes_reject_unknown_options_listing_the_valid_ones() {
+    let mut s = xmodal::script::session::Session::new(None);
+    let _ = s.eval(
+        r#"import "xmodal/methods" as m;
+        let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["nat"], seed: 1 });"#,
+    )
+    .unwrap();
+    let e = s
+        .eval("m::teacher(d, #{ iters: 1, lrr: 5.0 })")
+        .unwrap_err();
+    assert!(
+        e.contains("m::teacher: unknown option 'lrr'; valid options are: iters, batch, lr, seed, quiet, val, arch, fc6, fc7"),
+        "{e}"
+    );
+    let e = s.eval("m::tune(d, #{ iter: 999999 })").unwrap_err();
+    assert!(
+        e.contains("m::tune: unknown option 'iter'; valid options are: teacher, iters,"),
+        "{e}"
+    );
+    let e = s.eval("m::statreg_gmm(d, #{ lambda: 1.0 })").unwrap_err();
+    assert!(
+        e.contains("m::statreg_gmm: unknown option 'lambda'") && e.contains("lambdas"),
+        "{e}"
+    );
+    let e = s
+        .eval("check_options(#{ a: 1, b: 2 }, [\"a\"], \"f\")")
+        .unwrap_err();
+    assert!(
+        e.contains("f: unknown option 'b'; valid options are: a"),
+        "{e}"
+    );
+    assert!(s
+        .eval("check_options(#{ a: 1 }, [\"a\", \"b\"], \"f\")")
+        .is_ok());
+}

@@ -359,3 +359,138 @@ fn errors_name_the_operation_and_values() {
     assert!(err("let w = tensor::zeros([1]); w.set(tensor::ones([1]))")
         .contains("only trainable tensors"));
 }
+
+#[test]
+fn huge_or_overflowing_shapes_are_errors_not_aborts() {
+    let e = err("tensor::zeros([1000000, 1000000])");
+    assert!(
+        e.contains("tensor::zeros") && e.contains("[1000000, 1000000] f32 needs 3.6 TiB"),
+        "{e}"
+    );
+    let e = err("tensor::randn([1000000, 1000000])");
+    assert!(e.contains("tensor::randn") && e.contains("TiB"), "{e}");
+    let e = err("tensor::ones([1000000, 1000000], #{ dtype: \"f64\" })");
+    assert!(
+        e.contains("tensor::ones") && e.contains("f64 needs 7.3 TiB"),
+        "{e}"
+    );
+    let e = err("tensor::full([1000000, 1000000], 2.0)");
+    assert!(e.contains("tensor::full"), "{e}");
+    let e = err("tensor::rand([1000000, 1000000])");
+    assert!(e.contains("tensor::rand"), "{e}");
+    let e = err("tensor::arange(0, 1e12)");
+    assert!(e.contains("tensor::arange") && e.contains("needs"), "{e}");
+    let e = err("tensor::arange(0, 1.0/0.0)");
+    assert!(e.contains("tensor::arange") && e.contains("finite"), "{e}");
+    let e = err("tensor::eye(10000000)");
+    assert!(e.contains("tensor::eye") && e.contains("needs"), "{e}");
+    let e = err("tensor::zeros([4611686018427387904, 4])");
+    assert!(
+        e.contains("tensor::zeros") && e.contains("more elements than a machine can address"),
+        "{e}"
+    );
+    let e = err("tensor::zeros([0]).reshape([4611686018427387904, 4])");
+    assert!(e.contains("reshape") && e.contains("address"), "{e}");
+    // The session goes on, and ordinary sizes still work.
+    let mut s = xmodal::script::session::Session::new(None);
+    assert!(s
+        .eval("let keep = 5; tensor::zeros([1000000, 1000000])")
+        .is_err());
+    assert_eq!(s.eval("keep").unwrap().as_int().unwrap(), 5);
+    assert_eq!(shape("tensor::zeros([0, 4])"), vec![0, 4]);
+    close(&vals("tensor::full([2], -3.5)"), &[-3.5, -3.5], 0.0);
+    close(
+        &vals("tensor::full([2], 7.0, #{ dtype: \"i64\" })"),
+        &[7.0, 7.0],
+        0.0,
+    );
+}
+
+#[test]
+fn creation_errors_name_the_called_function() {
+    let e = err("tensor::zeros([-2])");
+    assert!(
+        e.contains("tensor::zeros: invalid value for 'shape'"),
+        "{e}"
+    );
+    let e = err("tensor::ones([2, -1])");
+    assert!(e.contains("tensor::ones:"), "{e}");
+}
+
+#[test]
+fn max_min_argmax_argmin_propagate_nan_as_numpy() {
+    let x = "tensor::from([1.0, 0.0/0.0, 3.0])";
+    assert!(vals(&format!("{x}.max()"))[0].is_nan());
+    assert!(vals(&format!("{x}.min()"))[0].is_nan());
+    assert_eq!(vals(&format!("{x}.argmax(0)")), vec![1.0]);
+    assert_eq!(vals(&format!("{x}.argmin(0)")), vec![1.0]);
+    let m = "tensor::from([[1.0, 0.0/0.0, 0.0/0.0], [3.0, 2.0, 5.0]])";
+    assert_eq!(vals(&format!("{m}.argmax(1)")), vec![1.0, 2.0]);
+    assert_eq!(vals(&format!("{m}.argmin(-1)")), vec![1.0, 1.0]);
+    let mx = vals(&format!("{m}.max(0)"));
+    assert_eq!(mx[0], 3.0);
+    assert!(mx[1].is_nan() && mx[2].is_nan());
+    assert_eq!(vals(&format!("{m}.min(1)"))[1], 2.0);
+    assert_eq!(
+        eval(&format!("{m}.argmax(1).dtype()"))
+            .into_string()
+            .unwrap(),
+        "i64"
+    );
+    // Without NaN nothing changes; relu(NaN) is 0 as documented.
+    assert_eq!(vals("tensor::from([1.0, 5.0, 5.0]).argmax(0)"), vec![1.0]);
+    assert_eq!(vals("tensor::from([2.0, -1.0]).min()"), vec![-1.0]);
+    assert_eq!(vals(&format!("{x}.relu()")), vec![1.0, 0.0, 3.0]);
+}
+
+#[test]
+fn integer_division_is_true_division_and_indices_must_be_whole() {
+    close(&vals("tensor::from([7, 8]) / 2"), &[3.5, 4.0], 0.0);
+    assert_eq!(
+        eval("(tensor::from([7, 8]) / 2).dtype()")
+            .into_string()
+            .unwrap(),
+        "f32"
+    );
+    close(
+        &vals("tensor::from([7, 8]) / tensor::from([2, 4])"),
+        &[3.5, 2.0],
+        0.0,
+    );
+    close(&vals("3 / tensor::from([2])"), &[1.5], 0.0);
+    let z = vals("tensor::from([1, 0, -1]) / 0");
+    assert!(
+        z[0] == f64::INFINITY && z[1].is_nan() && z[2] == f64::NEG_INFINITY,
+        "{z:?}"
+    );
+    // The other integer operators stay integer.
+    assert_eq!(
+        eval("(tensor::from([7, 8]) * 2).dtype()")
+            .into_string()
+            .unwrap(),
+        "i64"
+    );
+    let e = err("tensor::from([[1.0, 2.0], [3.0, 4.0]]).index_select([1.5], 1)");
+    assert!(
+        e.contains("index_select") && e.contains("1.5 is not a whole number"),
+        "{e}"
+    );
+    close(
+        &vals("tensor::from([[1.0, 2.0], [3.0, 4.0]]).index_select([1.0], 1)"),
+        &[2.0, 4.0],
+        0.0,
+    );
+}
+
+#[test]
+fn assert_close_compares_shapes_first() {
+    let e = err("assert_close(tensor::ones([2, 3]), tensor::ones([3, 2]), 1e-3)");
+    assert!(
+        e.contains("assert_close: shape mismatch: [2, 3] vs [3, 2]"),
+        "{e}"
+    );
+    let e = err("assert_close(tensor::ones([2, 3]), [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 1e-3)");
+    assert!(e.contains("shape mismatch"), "{e}");
+    let _ = eval("assert_close(tensor::ones([2, 2]), [[1.0, 1.0], [1.0, 1.0]], 1e-6)");
+    let _ = eval("assert_close(tensor::from([1.0, 2.0]).sum(), 3.0, 1e-6)");
+}

@@ -394,3 +394,156 @@ fn a_training_checkpoint_loads_into_a_net_by_its_weights_and_nn_load_says_how() 
     assert_eq!(weights(&a), weights(&b));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+mod script_options {
+    //! Options that would be silently ignored or out of range are errors naming them.
+    use xmodal::script::session::Session;
+
+    fn session() -> Session {
+        let mut s = Session::new(None);
+        let _ = s.eval(
+            r#"let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["nat", "dsc"], seed: 1 });
+            let net = nn::cross_modal(d, #{ fc6: 16, fc7: 16 });"#,
+        )
+        .unwrap();
+        s
+    }
+
+    fn fit_err(s: &mut Session, opts: &str) -> String {
+        s.eval(&format!("train::fit(net, d, {opts})")).unwrap_err()
+    }
+
+    #[test]
+    fn optimizer_and_schedule_keys_must_match_their_choice() {
+        let mut s = session();
+        let e = fit_err(
+            &mut s,
+            r#"#{ optimizer: "adamw", momentum: 0.5, iters: 1, quiet: true }"#,
+        );
+        assert!(
+            e.contains(
+                "train::fit: invalid value for 'momentum': applies only to optimizer: \"sgd\""
+            ),
+            "{e}"
+        );
+        let e = fit_err(&mut s, r#"#{ beta1: 0.5, iters: 1, quiet: true }"#);
+        assert!(
+            e.contains("'beta1': applies only to optimizer: \"adamw\""),
+            "{e}"
+        );
+        for (key, needs) in [
+            ("gamma: 0.5", "step"),
+            ("step_every: 2", "step"),
+            ("min_lr: 0.1", "cosine"),
+        ] {
+            let e = fit_err(
+                &mut s,
+                &format!("#{{ phases: [#{{ iters: 1, {key} }}], quiet: true }}"),
+            );
+            assert!(
+                e.contains("train::fit phase 1")
+                    && e.contains(&format!("applies only to schedule: \"{needs}\"")),
+                "{e}"
+            );
+        }
+        let e = fit_err(
+            &mut s,
+            r#"#{ phases: [#{ iters: 1, schedule: "cosine", gamma: 0.5 }], quiet: true }"#,
+        );
+        assert!(
+            e.contains("'gamma'") && e.contains("schedule is \"cosine\""),
+            "{e}"
+        );
+        // The matching pairs are accepted.
+        let _ = s.eval(r#"train::fit(net, d, #{ optimizer: "adamw", beta1: 0.8, phases: [#{ iters: 1, schedule: "step", gamma: 0.5, step_every: 1 }], batch: 1, quiet: true })"#)
+            .unwrap();
+    }
+
+    #[test]
+    fn unknown_modalities_in_terms_and_phases_are_errors() {
+        let mut s = session();
+        let _ = s.eval(r#"let p = reg::fit_gaussian(tensor::randn([20, 16], #{ seed: 1 }), #{ diagonal: true });"#)
+            .unwrap();
+        let e = fit_err(
+            &mut s,
+            r#"#{ phases: [#{ iters: 1, regularizers: [reg::penalty(p, "fc7", 0.1, #{ modalities: ["zzz"] })] }], quiet: true }"#,
+        );
+        assert!(
+            e.contains("train::fit phase 1")
+                && e.contains("modality 'zzz'")
+                && e.contains("nat, dsc"),
+            "{e}"
+        );
+        let e = fit_err(
+            &mut s,
+            r#"#{ phases: [#{ iters: 1, modalities: ["snd"] }], quiet: true }"#,
+        );
+        assert!(e.contains("unknown modality 'snd'"), "{e}");
+        let e = fit_err(
+            &mut s,
+            r#"#{ phases: [#{ iters: 1, regularizers: [train::ranking(#{ b: "clp" })] }], quiet: true }"#,
+        );
+        assert!(e.contains("modality 'clp'"), "{e}");
+    }
+
+    #[test]
+    fn term_ranges_history_names_and_unit_counts_are_checked() {
+        let mut s = session();
+        let e = s
+            .eval(r#"train::transfer(net, #{ to: "dsc", temperature: -1.0 })"#)
+            .unwrap_err();
+        assert!(e.contains("train::transfer: invalid value for 'temperature': must be a finite number > 0, got -1"), "{e}");
+        let e = s
+            .eval(r#"train::transfer(net, #{ to: "dsc", weight: -5.0 })"#)
+            .unwrap_err();
+        assert!(
+            e.contains("'weight': must be a finite number >= 0, got -5"),
+            "{e}"
+        );
+        let e = s
+            .eval(r#"train::ranking(#{ b: "dsc", margin: -1.0 })"#)
+            .unwrap_err();
+        assert!(
+            e.contains("train::ranking: invalid value for 'margin'"),
+            "{e}"
+        );
+        let e = s
+            .eval(
+                r#"loss::ranking(tensor::randn([3, 4]), tensor::randn([3, 4]), #{ margin: -1.0 })"#,
+            )
+            .unwrap_err();
+        assert!(
+            e.contains("loss::ranking: invalid value for 'margin'"),
+            "{e}"
+        );
+        let e = s
+            .eval(r#"train::info_nce(#{ b: "dsc", temperature: 0.0 })"#)
+            .unwrap_err();
+        assert!(e.contains("'temperature'"), "{e}");
+        let _ = s.eval(
+            r#"let h = train::fit(net, d, #{ iters: 1, batch: 1, quiet: true, log_every: 1 });"#,
+        )
+        .unwrap();
+        let e = s.eval(r#"h.series("loss")"#).unwrap_err();
+        assert!(
+            e.contains(
+                "history.series: invalid value for 'name': no series 'loss'; this history has:"
+            ) && e.contains("total"),
+            "{e}"
+        );
+        assert_eq!(
+            s.eval(r#"h.series("total").len()"#)
+                .unwrap()
+                .as_int()
+                .unwrap(),
+            1
+        );
+        let e = s
+            .eval(r#"viz::top_units(net, d, #{ units: 0 })"#)
+            .unwrap_err();
+        assert!(
+            e.contains("viz::top_units: invalid value for 'units': must be at least 1"),
+            "{e}"
+        );
+    }
+}

@@ -75,7 +75,21 @@ pub fn index(op: &str, what: &str, d: &Dynamic) -> Result<usize> {
     }
 }
 
-/// A shape from an array of non-negative integers (or a single integer).
+/// The number of elements of a shape; an error naming `op` when the product overflows.
+pub fn numel(op: &str, dims: &[usize]) -> Result<usize> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| {
+            Error::invalid(
+                op,
+                "shape",
+                format!("{dims:?} has more elements than a machine can address"),
+            )
+        })
+}
+
+/// A shape from an array of non-negative integers (or a single integer); shapes whose element
+/// count overflows are refused.
 pub fn shape(op: &str, d: &Dynamic) -> Result<Vec<usize>> {
     if let Ok(i) = d.as_int() {
         return index(op, "shape", &Dynamic::from(i)).map(|n| vec![n]);
@@ -87,7 +101,12 @@ pub fn shape(op: &str, d: &Dynamic) -> Result<Vec<usize>> {
             format!("expected an array like [2, 3], got {}", d.type_name()),
         )
     })?;
-    arr.iter().map(|x| index(op, "shape", x)).collect()
+    let dims = arr
+        .iter()
+        .map(|x| index(op, "shape", x))
+        .collect::<Result<Vec<_>>>()?;
+    numel(op, &dims)?;
+    Ok(dims)
 }
 
 /// Values, shape and whether every leaf was an integer, from a nested array such as

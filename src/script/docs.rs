@@ -116,12 +116,54 @@ fn strip_comment(c: &str) -> String {
 
 /// Rust type names in signatures, rewritten as scripts see them.
 fn clean_signature(s: &str) -> String {
-    let s = s.replace("ScriptTensor", "Tensor");
+    let s = script_type_names(s);
     let s = strip_wrapper(&s, "RhaiResult<");
     s.replace("Result<Tensor, Box<EvalAltResult>>", "Tensor")
         .replace("&mut ", "")
         .replace("ImmutableString", "String")
         .replace("&str", "String")
+}
+
+/// Type names as scripts know them: Rust paths lose their module (`crate::eval::Comparison` is
+/// `Comparison`), and the wrappers are named as registered with the engine (`ScriptNet` is
+/// `Net`, `rhai::FLOAT` is `f64`).
+fn script_type_names(s: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("ScriptTensor", "Tensor"),
+        ("ScriptNet", "Net"),
+        ("ScriptPrior", "Prior"),
+        ("ScriptInverter", "Inverter"),
+        ("FLOAT", "f64"),
+        ("INT", "i64"),
+    ];
+    let mut out = String::with_capacity(s.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            let last = word.rsplit("::").next().unwrap_or(word);
+            let strip = ["crate::", "rhai::", "xmodal::", "std::"]
+                .iter()
+                .any(|p| word.starts_with(p));
+            let w = if strip { last } else { word.as_str() };
+            let w = NAMES
+                .iter()
+                .find(|(rust, _)| *rust == w)
+                .map(|(_, script)| *script)
+                .unwrap_or(w);
+            out.push_str(w);
+            word.clear();
+        }
+    };
+    for c in s.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// `f() -> RhaiResult<T>` becomes `f() -> T`.
@@ -203,4 +245,21 @@ pub fn completion_names(engine: &Engine) -> Vec<String> {
     v.sort();
     v.dedup();
     v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn signatures_use_script_type_names() {
+        assert_eq!(
+            super::clean_signature("compare(rows: Array) -> crate::eval::Comparison"),
+            "compare(rows: Array) -> Comparison"
+        );
+        assert_eq!(
+            super::clean_signature(
+                "accuracy(net: &mut ScriptNet, data: Dataset, m: &str) -> RhaiResult<rhai::FLOAT>"
+            ),
+            "accuracy(net: Net, data: Dataset, m: String) -> f64"
+        );
+    }
 }

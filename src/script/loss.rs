@@ -96,7 +96,7 @@ pub mod loss_api {
     ) -> RhaiResult<ScriptTensor> {
         guard_at(ctx.call_position(), "loss::ranking", || {
             let o = Opts::new("loss::ranking", opts, &["margin"])?;
-            objectives::ranking(x.tensor(), y.tensor(), o.f64("margin", 0.2)?)
+            objectives::ranking(x.tensor(), y.tensor(), o.non_negative("margin", 0.2)?)
                 .map(ScriptTensor::new)
         })
     }

@@ -96,7 +96,8 @@ pub fn cross_modal(ds: &Dataset, opts: Map) -> Result<ScriptNet> {
         embed_dim: o.usize("embed_dim", d.embed_dim)?,
         seed: o.seed()?,
     };
-    let dtype = o.dtype("dtype", DType::F32)?;
+    super::nn::check_config(o.op(), &cfg)?;
+    let dtype = o.float_dtype("dtype", DType::F32)?;
     let dev = o.device("device")?;
     let specs = feed::specs_for(ds, arch, text)?;
     let net = CrossModalNet::new(

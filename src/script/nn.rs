@@ -80,10 +80,37 @@ pub const CONFIG_KEYS: [&str; 9] = [
     "seed",
 ];
 
+/// Refuse layer widths of 0 and a dropout outside [0, 1), naming the option (a width of 0 would
+/// fail deep inside the initialiser with a message about distributions).
+pub fn check_config(op: &str, cfg: &NetConfig) -> Result<()> {
+    let widths = [
+        ("pool5", cfg.pool5.unwrap_or(1)),
+        ("fc6", cfg.fc6),
+        ("fc7", cfg.fc7),
+        ("text_hidden", cfg.text_hidden),
+        ("embed_dim", cfg.embed_dim),
+    ];
+    if let Some((k, _)) = widths.iter().find(|(_, w)| *w == 0) {
+        return Err(Error::invalid(
+            op,
+            k,
+            "a layer width must be at least 1, got 0",
+        ));
+    }
+    if !(0.0..1.0).contains(&cfg.dropout) {
+        return Err(Error::invalid(
+            op,
+            "dropout",
+            format!("must be in [0, 1), got {}", cfg.dropout),
+        ));
+    }
+    Ok(())
+}
+
 /// A `NetConfig` from checked options (defaults as `NetConfig::default()`, seed from `--seed`).
 pub fn config_from_opts(o: &Opts) -> Result<NetConfig> {
     let d = NetConfig::default();
-    Ok(NetConfig {
+    let cfg = NetConfig {
         shared_pixel: o.bool("shared_pixel", d.shared_pixel)?,
         dropout: o.f64("dropout", d.dropout)?,
         pool5: if o.has("pool5") {
@@ -97,7 +124,9 @@ pub fn config_from_opts(o: &Opts) -> Result<NetConfig> {
         text_std: o.f64("text_std", d.text_std)?,
         embed_dim: o.usize("embed_dim", d.embed_dim)?,
         seed: o.seed()?,
-    })
+    };
+    check_config(o.op(), &cfg)?;
+    Ok(cfg)
 }
 
 fn names_arg(op: &str, d: &Dynamic) -> Result<Vec<String>> {
@@ -162,7 +191,7 @@ pub mod nn_api {
             }
             let classes = o.usize("classes", 0)?;
             let cfg = config_from_opts(&o)?;
-            let dtype = o.dtype("dtype", DType::F32)?;
+            let dtype = o.float_dtype("dtype", DType::F32)?;
             let dev = o.device("device")?;
             CrossModalNet::fresh(&specs, classes, &cfg, dtype, &dev).map(ScriptNet::new)
         })

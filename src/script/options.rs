@@ -64,6 +64,34 @@ impl Opts {
         }
     }
 
+    /// A finite number > 0, or `default`.
+    pub fn positive(&self, key: &str, default: f64) -> Result<f64> {
+        let v = self.f64(key, default)?;
+        if v > 0.0 && v.is_finite() {
+            Ok(v)
+        } else {
+            Err(Error::invalid(
+                &self.op,
+                key,
+                format!("must be a finite number > 0, got {v}"),
+            ))
+        }
+    }
+
+    /// A finite number >= 0, or `default`.
+    pub fn non_negative(&self, key: &str, default: f64) -> Result<f64> {
+        let v = self.f64(key, default)?;
+        if v >= 0.0 && v.is_finite() {
+            Ok(v)
+        } else {
+            Err(Error::invalid(
+                &self.op,
+                key,
+                format!("must be a finite number >= 0, got {v}"),
+            ))
+        }
+    }
+
     /// A non-negative integer, or `default`.
     pub fn usize(&self, key: &str, default: usize) -> Result<usize> {
         match self.map.get(key) {
@@ -149,6 +177,27 @@ impl Opts {
                     .into_string()
                     .map_err(|_| self.bad(key, "a dtype name such as \"f32\"", d))?,
             ),
+        }
+    }
+
+    /// A floating-point dtype (f32, f64, f16, bf16), or `default`: weights and activations.
+    pub fn float_dtype(
+        &self,
+        key: &str,
+        default: candle_core::DType,
+    ) -> Result<candle_core::DType> {
+        let d = self.dtype(key, default)?;
+        if crate::tensor::is_float(d) {
+            Ok(d)
+        } else {
+            Err(Error::invalid(
+                &self.op,
+                key,
+                format!(
+                    "'{}' is not a floating-point dtype; valid: f32, f64, f16, bf16",
+                    d.as_str()
+                ),
+            ))
         }
     }
 

@@ -23,8 +23,31 @@ pub fn register(engine: &mut Engine) {
     engine.register_static_module("plot", exported_module!(plot_api).into());
 }
 
-/// Numbers from a tensor (all elements) or an array of numbers.
+/// An error naming the first NaN or infinite value of `v` (element `index` of `what`): a chart
+/// would draw it at an axis edge or as an empty bar.
+fn finite(op: &str, what: &str, v: &[f64]) -> Result<()> {
+    match v.iter().position(|x| !x.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::invalid(
+            op,
+            what,
+            format!(
+                "element {i} is {}; plots need finite numbers (drop or replace it first)",
+                v[i]
+            ),
+        )),
+    }
+}
+
+/// Finite numbers from a tensor (all elements) or an array of numbers.
 fn numbers(op: &str, what: &str, d: &Dynamic) -> Result<Vec<f64>> {
+    let v = any_numbers(op, what, d)?;
+    finite(op, what, &v)?;
+    Ok(v)
+}
+
+/// Numbers from a tensor (all elements) or an array of numbers.
+fn any_numbers(op: &str, what: &str, d: &Dynamic) -> Result<Vec<f64>> {
     if let Some(t) = d.read_lock::<ScriptTensor>() {
         return crate::tensor::to_f64_vec(t.tensor());
     }
@@ -64,6 +87,18 @@ fn matrix(op: &str, what: &str, d: &Dynamic, cols: Option<usize>) -> Result<Vec<
         }
         v.chunks(shape[1].max(1)).map(|r| r.to_vec()).collect()
     };
+    for (r, row) in rows.iter().enumerate() {
+        if let Some(c) = row.iter().position(|x| !x.is_finite()) {
+            return Err(Error::invalid(
+                op,
+                what,
+                format!(
+                    "row {r}, column {c} is {}; plots need finite numbers (drop or replace it first)",
+                    row[c]
+                ),
+            ));
+        }
+    }
     if let Some(c) = cols {
         if rows.iter().any(|r| r.len() != c) {
             return Err(Error::invalid(
@@ -137,9 +172,22 @@ fn size(o: &Opts, default: (u32, u32)) -> Result<(u32, u32)> {
     match o.get("size") {
         None => Ok(default),
         Some(d) => {
-            let v = numbers(o.op(), "size", d)?;
+            let v = any_numbers(o.op(), "size", d)?;
             if v.len() != 2 {
                 return Err(Error::invalid(o.op(), "size", "expected [width, height]"));
+            }
+            let ok = |x: f64| x.fract() == 0.0 && (64.0..=plot::MAX_SIDE as f64).contains(&x);
+            if !ok(v[0]) || !ok(v[1]) {
+                return Err(Error::invalid(
+                    o.op(),
+                    "size",
+                    format!(
+                        "width and height must be whole numbers of pixels from 64 to {}, got [{}, {}]",
+                        plot::MAX_SIDE,
+                        v[0],
+                        v[1]
+                    ),
+                ));
             }
             Ok((v[0] as u32, v[1] as u32))
         }
@@ -212,10 +260,15 @@ const FIGURE_KEYS: &[&str] = &["title", "tile", "size"];
 
 /// The picture size of a figure: `size` if given, else what gives tiles of `tile` pixels.
 fn figure_size(o: &Opts, tile: u32, size_for: impl Fn(u32) -> (u32, u32)) -> Result<(u32, u32)> {
-    let t = o.usize("tile", tile as usize)? as u32;
-    if t < 8 {
-        return Err(Error::invalid(o.op(), "tile", "at least 8 pixels"));
+    let t = o.usize("tile", tile as usize)?;
+    if !(8..=1024).contains(&t) {
+        return Err(Error::invalid(
+            o.op(),
+            "tile",
+            format!("from 8 to 1024 pixels, got {t}"),
+        ));
     }
+    let t = t as u32;
     size(o, size_for(t))
 }
 

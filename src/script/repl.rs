@@ -3,7 +3,7 @@
 //! Meta commands: `:help [NAME]`, `:vars`, `:load FILE`, `:time EXPR`, `:quit`.
 
 use super::session::Session;
-use super::syntax::is_complete;
+use super::syntax::{continues, ends_entry};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -50,7 +50,19 @@ pub fn handle(
     if let Some(meta) = trimmed.strip_prefix(':') {
         return meta_command(session, meta, out, err);
     }
-    match session.eval(entry) {
+    let r = session.eval(entry);
+    show_result(session, r, out, err)
+}
+
+/// Print a value (or an error) as the REPL does; an `exit(code)` ends the session.
+fn show_result(
+    session: &mut Session,
+    result: Result<rhai::Dynamic, String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> (Outcome, bool) {
+    match result {
+        Ok(_) if session.exit_code.is_some() => (Outcome::Quit, false),
         Ok(v) => {
             if !v.is_unit() {
                 let _ = writeln!(out, "{}", session.show(&v));
@@ -107,7 +119,10 @@ fn meta_command(
             }
         }
         "load" => match std::fs::read_to_string(arg) {
-            Ok(src) => return handle(session, &src, out, err),
+            Ok(src) => {
+                let r = session.eval_from(&src, Some(arg));
+                return show_result(session, r, out, err);
+            }
             Err(e) => {
                 let _ = writeln!(err, "error: :load '{arg}': {e}");
                 return (Outcome::Continue, true);
@@ -130,8 +145,11 @@ fn meta_command(
     (Outcome::Continue, false)
 }
 
-/// Read statements from a non-terminal input: entries end where brackets and strings close.
-/// Returns the number of entries that failed.
+/// Read statements from a non-terminal input. An entry ends where brackets and strings close and
+/// the parser does not run out of input (`let z = 1 +` waits for the next line), unless the next
+/// line carries on the statement as `xmodal run` would read it (`.sum()`, `else { … }`, `+ 2`).
+/// Each entry's value is shown as in the interactive REPL. Returns the number of entries that
+/// failed; after `exit(code)` it stops, and [`Session::exit_code`] holds the code.
 pub fn run_piped(
     session: &mut Session,
     input: impl BufRead,
@@ -140,8 +158,8 @@ pub fn run_piped(
 ) -> usize {
     let mut failures = 0;
     let mut buf = String::new();
-    for line in input.lines() {
-        let Ok(line) = line else { break };
+    let mut lines = input.lines().map_while(|l| l.ok()).peekable();
+    while let Some(line) = lines.next() {
         if buf.is_empty() && line.trim_start().starts_with(':') {
             let (o, e) = handle(session, &line, out, err);
             failures += e as usize;
@@ -152,14 +170,19 @@ pub fn run_piped(
         }
         buf.push_str(&line);
         buf.push('\n');
-        if is_complete(&buf) {
-            let (o, e) = handle(session, &buf, out, err);
-            failures += e as usize;
+        if buf.trim().is_empty() {
             buf.clear();
-            let _ = out.flush();
-            if o == Outcome::Quit {
-                return failures;
-            }
+            continue;
+        }
+        if !ends_entry(&buf) || lines.peek().is_some_and(|next| continues(&buf, next)) {
+            continue;
+        }
+        let (o, e) = handle(session, &buf, out, err);
+        failures += e as usize;
+        buf.clear();
+        let _ = out.flush();
+        if o == Outcome::Quit {
+            return failures;
         }
     }
     if !buf.trim().is_empty() {
@@ -270,7 +293,7 @@ pub fn completions(names: &[String], word: &str) -> Vec<String> {
 impl Validator for ReplHelper {
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
         let input = ctx.input();
-        if input.trim_start().starts_with(':') || is_complete(input) {
+        if input.trim_start().starts_with(':') || ends_entry(input) {
             Ok(ValidationResult::Valid(None))
         } else {
             Ok(ValidationResult::Incomplete)

@@ -57,8 +57,9 @@ fn session_for(path: &Path) -> Session {
     Session::new(base)
 }
 
-/// Run a script file with constants in scope. The error names the file and the position.
-pub fn run(path: &Path, sets: &[(String, Dynamic)]) -> Result<(), String> {
+/// Run a script file with constants in scope; returns the exit status (0, or the code the script
+/// gave `exit`). The error names the file and the position.
+pub fn run(path: &Path, sets: &[(String, Dynamic)]) -> Result<u8, String> {
     let src = read(path)?;
     let mut session = session_for(path);
     for (k, v) in sets {
@@ -66,7 +67,7 @@ pub fn run(path: &Path, sets: &[(String, Dynamic)]) -> Result<(), String> {
     }
     session
         .eval(&src)
-        .map(|_| ())
+        .map(|_| session.exit_code.unwrap_or(0))
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 

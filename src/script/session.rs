@@ -12,6 +12,9 @@ pub struct Session {
     pub engine: Engine,
     pub scope: Scope<'static>,
     functions: AST,
+    /// The status that `exit(code)` asked for, once a script called it; the REPL and the runner
+    /// stop and exit with it.
+    pub exit_code: Option<u8>,
 }
 
 impl Session {
@@ -21,17 +24,28 @@ impl Session {
             engine: super::engine(base),
             scope: Scope::new(),
             functions: AST::empty(),
+            exit_code: None,
         }
     }
 
     /// Compile and run `src` in the session; returns the value it evaluated to (unit for
-    /// statements). The error text carries the position (`line L, position P`).
+    /// statements). The error text carries the position (`line L, position P`). When the script
+    /// calls `exit(code)`, the result is unit and [`Session::exit_code`] holds the code.
     pub fn eval(&mut self, src: &str) -> Result<Dynamic, String> {
+        self.eval_from(src, None)
+    }
+
+    /// [`Session::eval`] for the text of a file (`:load FILE`): its relative imports resolve
+    /// against the file's folder, as they do for `xmodal run FILE`.
+    pub fn eval_from(&mut self, src: &str, file: Option<&str>) -> Result<Dynamic, String> {
         crate::interrupt::clear();
-        let ast = self
+        let mut ast = self
             .engine
             .compile_with_scope(&self.scope, src)
             .map_err(|e| format!("syntax error: {e}"))?;
+        if let Some(f) = file {
+            ast.set_source(f);
+        }
         let imports = top_level_imports(&ast);
         let combined = self.functions.merge(&ast);
         let engine = &self.engine;
@@ -42,10 +56,15 @@ impl Session {
         // Keep the functions even when the statements failed, as a REPL user would expect.
         let mut funcs = combined;
         funcs.clear_statements();
+        funcs.clear_source();
         self.functions = funcs;
-        self.keep_imports(&imports);
+        self.keep_imports(&imports, file);
         match out {
             Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) if exit_request(&e).is_some() => {
+                self.exit_code = exit_request(&e);
+                Ok(Dynamic::UNIT)
+            }
             Ok(Err(e)) => Err(e.to_string().replacen("Runtime error: ", "", 1)),
             Err(p) => Err(format!(
                 "internal error: {} (this is a bug in xmodal; please report it)",
@@ -56,11 +75,11 @@ impl Session {
 
     /// Imports last only as long as one evaluation in Rhai; a REPL user expects `import "x" as m;`
     /// to stay, so each imported module is registered with the engine under its alias.
-    fn keep_imports(&mut self, imports: &[(String, String)]) {
+    fn keep_imports(&mut self, imports: &[(String, String)], file: Option<&str>) {
         for (path, alias) in imports {
             if let Ok(m) = self.engine.module_resolver().resolve(
                 &self.engine,
-                None,
+                file,
                 path,
                 rhai::Position::NONE,
             ) {
@@ -69,16 +88,35 @@ impl Session {
         }
     }
 
-    /// How the REPL shows a value: a tensor in full numpy form, anything else as Rhai's debug
-    /// text (strings quoted, tensors inside arrays and maps as one-line headers).
+    /// How the REPL shows a value: a tensor in full numpy form; an xmodal object (History,
+    /// Grads, Net, ...) as `print` shows it; a string of several lines (`net.summary()`) as its
+    /// text; anything else as Rhai's debug text (strings quoted, tensors inside arrays and maps as
+    /// one-line headers).
     pub fn show(&self, v: &Dynamic) -> String {
         if let Some(t) = v.read_lock::<ScriptTensor>() {
             return crate::tensor::display::render(t.tensor());
         }
+        if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+            if s.contains('\n') {
+                return s.trim_end().to_string();
+            }
+        }
+        let builtin = v.is_string()
+            || v.is_array()
+            || v.is_map()
+            || v.is_unit()
+            || v.is_int()
+            || v.is_float()
+            || v.is_bool()
+            || v.is_char()
+            || v.is_fnptr()
+            || v.is_timestamp()
+            || v.is_blob();
+        let f = if builtin { "to_debug" } else { "to_string" };
         let mut s = Scope::new();
         s.push_dynamic("__v", v.clone());
         self.engine
-            .eval_with_scope::<String>(&mut s, "to_debug(__v)")
+            .eval_with_scope::<String>(&mut s, &format!("{f}(__v)"))
             .unwrap_or_else(|_| format!("<{}>", v.type_name()))
     }
 
@@ -109,6 +147,16 @@ impl Session {
         let mut v: Vec<String> = self.scope.iter().map(|(n, _, _)| n.to_string()).collect();
         v.extend(self.functions.iter_functions().map(|f| f.name.to_string()));
         v
+    }
+}
+
+/// The code of an `exit(code)` termination.
+fn exit_request(e: &rhai::EvalAltResult) -> Option<u8> {
+    match e {
+        rhai::EvalAltResult::ErrorTerminated(token, _) => {
+            token.read_lock::<super::sys::ExitRequest>().map(|r| r.0)
+        }
+        _ => None,
     }
 }
 

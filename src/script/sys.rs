@@ -10,10 +10,59 @@ use std::time::Instant;
 
 static START: OnceLock<Instant> = OnceLock::new();
 
-/// Register the `sys::` namespace (and start the clock).
+/// Register the `sys::` namespace (and start the clock), and the global `exit`.
 pub fn register(engine: &mut Engine) {
     START.get_or_init(Instant::now);
     engine.register_static_module("sys", exported_module!(sys_api).into());
+    engine.register_global_module(exported_module!(exit_api).into());
+}
+
+/// What `exit(code)` raises: a termination that no `try`/`catch` stops, carrying the exit status
+/// to the session (see [`super::session::Session::exit_code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitRequest(pub u8);
+
+#[export_module]
+pub mod exit_api {
+    use super::*;
+
+    /// Stop the script now with exit status `code` (0 to 255): `xmodal run` exits with it, and
+    /// the REPL ends its session with it. Statements after it do not run.
+    ///
+    /// ```rhai
+    /// if 1 + 1 != 2 { exit(3); }
+    /// ```
+    #[rhai_fn(name = "exit", volatile, return_raw)]
+    pub fn exit_with(ctx: NativeCallContext, code: Dynamic) -> RhaiResult<()> {
+        let code = match code.as_int() {
+            Ok(c) if (0..=255).contains(&c) => c as u8,
+            _ => {
+                return guard_at(ctx.call_position(), "exit", || {
+                    Err(Error::invalid(
+                        "exit",
+                        "code",
+                        format!(
+                            "an integer from 0 to 255, got {code} ({})",
+                            code.type_name()
+                        ),
+                    ))
+                })
+            }
+        };
+        Err(
+            EvalAltResult::ErrorTerminated(Dynamic::from(ExitRequest(code)), ctx.call_position())
+                .into(),
+        )
+    }
+
+    /// Stop the script now with exit status 0 (the REPL ends its session).
+    #[rhai_fn(name = "exit", volatile, return_raw)]
+    pub fn exit_ok(ctx: NativeCallContext) -> RhaiResult<()> {
+        Err(
+            EvalAltResult::ErrorTerminated(Dynamic::from(ExitRequest(0)), ctx.call_position())
+                .into(),
+        )
+    }
 }
 
 #[export_module]

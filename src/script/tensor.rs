@@ -82,9 +82,67 @@ fn list_of_tensors(op: &str, list: &Array) -> Result<Vec<Tensor>> {
         .collect()
 }
 
+/// max/min/argmax/argmin of a float tensor that holds a NaN, as numpy computes them: a NaN in a
+/// reduced slice makes max/min NaN, and argmax/argmin the index of its first NaN. `None` when the
+/// tensor holds no NaN (candle's kernels, which skip NaNs, are right then).
+fn nan_reduce(op: &str, x: &Tensor, d: Option<usize>) -> Result<Option<Tensor>> {
+    if !crate::tensor::is_float(x.dtype()) || x.elem_count() == 0 {
+        return Ok(None);
+    }
+    let any_nan = x
+        .ne(x)
+        .and_then(|m| m.flatten_all())
+        .and_then(|m| m.max(0))
+        .and_then(|m| m.to_scalar::<u8>())
+        .op(op)?;
+    if any_nan == 0 {
+        return Ok(None);
+    }
+    let v = crate::tensor::to_f64_vec(x)?;
+    let (dims, d) = match d {
+        Some(d) => (x.dims().to_vec(), d),
+        None => (vec![v.len()], 0),
+    };
+    let (outer, n): (usize, usize) = (dims[..d].iter().product(), dims[d]);
+    let inner: usize = dims[d + 1..].iter().product();
+    let arg = op.starts_with("arg");
+    let want_max = op.ends_with("max");
+    let mut out = Vec::with_capacity(outer * inner);
+    for o in 0..outer {
+        for i in 0..inner {
+            let at = |k: usize| v[(o * n + k) * inner + i];
+            let mut best = 0;
+            for k in 0..n {
+                let (a, b) = (at(k), at(best));
+                if b.is_nan() {
+                    break;
+                }
+                if a.is_nan() || (want_max && a > b) || (!want_max && a < b) {
+                    best = k;
+                }
+            }
+            out.push(if arg { best as f64 } else { at(best) });
+        }
+    }
+    let mut shape = dims.clone();
+    shape.remove(d);
+    let r = if arg {
+        create::from_i64(out.iter().map(|x| *x as i64).collect(), &shape, x.device())?
+    } else {
+        create::from_f64(out, &shape, x.dtype(), x.device())?
+    };
+    Ok(Some(r))
+}
+
 fn reduce(op: &str, t: &ScriptTensor, d: Option<INT>, keep: bool) -> RhaiResult<ScriptTensor> {
     guard(op, || {
         let x = t.tensor();
+        if matches!(op, "max" | "min" | "argmax" | "argmin") {
+            let dd = d.map(|d| dim(op, t, d)).transpose()?;
+            if let Some(r) = nan_reduce(op, x, dd)? {
+                return Ok(wrap(r));
+            }
+        }
         let r = match (op, d) {
             ("sum", None) => x.sum_all(),
             ("mean", None) => crate::tensor::ops::float_of(x)?.mean_all(),
@@ -181,7 +239,7 @@ pub mod tensor_api {
     /// A tensor of zeros: `tensor::zeros([2, 3])`; options `#{ dtype: "f32", device }`.
     #[rhai_fn(return_raw)]
     pub fn zeros(ctx: NativeCallContext, shape: Dynamic) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 0.0, Map::new())
+        full_opts(ctx, "tensor::zeros", shape, 0.0, Map::new())
     }
 
     /// A tensor of zeros with options `#{ dtype: "f32", device }`.
@@ -191,13 +249,13 @@ pub mod tensor_api {
         shape: Dynamic,
         opts: Map,
     ) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 0.0, opts)
+        full_opts(ctx, "tensor::zeros", shape, 0.0, opts)
     }
 
     /// A tensor of ones: `tensor::ones([2, 3])`; options `#{ dtype: "f32", device }`.
     #[rhai_fn(return_raw)]
     pub fn ones(ctx: NativeCallContext, shape: Dynamic) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 1.0, Map::new())
+        full_opts(ctx, "tensor::ones", shape, 1.0, Map::new())
     }
 
     /// A tensor of ones with options `#{ dtype: "f32", device }`.
@@ -207,7 +265,7 @@ pub mod tensor_api {
         shape: Dynamic,
         opts: Map,
     ) -> RhaiResult<ScriptTensor> {
-        full_opts(ctx, shape, 1.0, opts)
+        full_opts(ctx, "tensor::ones", shape, 1.0, opts)
     }
 
     /// A tensor filled with one value: `tensor::full([2, 2], 7.0)`.
@@ -220,7 +278,7 @@ pub mod tensor_api {
         let v = guard_at(ctx.call_position(), "tensor::full", || {
             number("tensor::full", "value", &value)
         })?;
-        full_opts(ctx, shape, v, Map::new())
+        full_opts(ctx, "tensor::full", shape, v, Map::new())
     }
 
     /// A tensor filled with one value, options `#{ dtype: "f32", device }`.
@@ -234,19 +292,22 @@ pub mod tensor_api {
         let v = guard_at(ctx.call_position(), "tensor::full", || {
             number("tensor::full", "value", &value)
         })?;
-        full_opts(ctx, shape, v, opts)
+        full_opts(ctx, "tensor::full", shape, v, opts)
     }
 
     #[rhai_fn(skip)]
     pub fn full_opts(
         ctx: NativeCallContext,
+        op: &str,
         shape: Dynamic,
         value: f64,
         opts: Map,
     ) -> RhaiResult<ScriptTensor> {
-        guard_at(ctx.call_position(), "tensor::full", || {
-            let (_, dtype, dev) = creation_opts("tensor::full", opts, &[])?;
-            create::full(&parse_shape("tensor::full", &shape)?, value, dtype, &dev).map(wrap)
+        guard_at(ctx.call_position(), op, || {
+            let (_, dtype, dev) = creation_opts(op, opts, &[])?;
+            let shape = parse_shape(op, &shape)?;
+            create::check_alloc(op, &shape, dtype, 0)?;
+            create::full(&shape, value, dtype, &dev).map(wrap)
         })
     }
 
@@ -588,7 +649,7 @@ pub mod tensor_api {
                     dims.push(v as usize);
                 }
             }
-            let known: usize = dims.iter().product();
+            let known = super::super::convert::numel("reshape", &dims)?;
             if let Some(i) = infer {
                 if known == 0 || !n.is_multiple_of(known) {
                     return Err(Error::Shape {
@@ -724,6 +785,13 @@ pub mod tensor_api {
                 Some(x) => x.tensor().clone(),
                 None => {
                     let (v, s, _) = nested("index_select", &idx)?;
+                    if let Some(bad) = v.iter().find(|x| x.fract() != 0.0 || !x.is_finite()) {
+                        return Err(Error::invalid(
+                            "index_select",
+                            "indices",
+                            format!("index {bad} is not a whole number"),
+                        ));
+                    }
                     create::from_i64(
                         v.iter().map(|x| *x as i64).collect(),
                         &s,
@@ -832,7 +900,8 @@ pub mod tensor_api {
         unary("abs", t, |x| x.abs())
     }
 
-    /// Elementwise max(x, 0).
+    /// Elementwise max(x, 0). Note: relu(NaN) is 0 here (candle's kernel), where numpy and
+    /// PyTorch give NaN; check `x.ne(x).sum()` first if NaNs may occur.
     #[rhai_fn(global, pure, return_raw)]
     pub fn relu(t: &mut ScriptTensor) -> RhaiResult<ScriptTensor> {
         unary("relu", t, |x| x.relu())
@@ -930,37 +999,39 @@ pub mod tensor_api {
         reduce("mean", t, Some(d), keepdim)
     }
 
-    /// The largest element (a 0-d tensor).
+    /// The largest element (a 0-d tensor); NaN when the tensor holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "max", return_raw)]
     pub fn max_all(t: &mut ScriptTensor) -> RhaiResult<ScriptTensor> {
         reduce("max", t, None, false)
     }
 
-    /// The maximum along a dimension.
+    /// The maximum along a dimension; NaN where the slice holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "max", return_raw)]
     pub fn max_dim(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("max", t, Some(d), false)
     }
 
-    /// The smallest element (a 0-d tensor).
+    /// The smallest element (a 0-d tensor); NaN when the tensor holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "min", return_raw)]
     pub fn min_all(t: &mut ScriptTensor) -> RhaiResult<ScriptTensor> {
         reduce("min", t, None, false)
     }
 
-    /// The minimum along a dimension.
+    /// The minimum along a dimension; NaN where the slice holds a NaN, as in numpy.
     #[rhai_fn(global, pure, name = "min", return_raw)]
     pub fn min_dim(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("min", t, Some(d), false)
     }
 
-    /// The index of the maximum along a dimension (i64; the first one on ties).
+    /// The index of the maximum along a dimension (i64; the first one on ties). As numpy, a
+    /// slice holding a NaN gives the index of its first NaN.
     #[rhai_fn(global, pure, return_raw)]
     pub fn argmax(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("argmax", t, Some(d), false)
     }
 
-    /// The index of the minimum along a dimension (i64; the first one on ties).
+    /// The index of the minimum along a dimension (i64; the first one on ties). As numpy, a
+    /// slice holding a NaN gives the index of its first NaN.
     #[rhai_fn(global, pure, return_raw)]
     pub fn argmin(t: &mut ScriptTensor, d: INT) -> RhaiResult<ScriptTensor> {
         reduce("argmin", t, Some(d), false)
@@ -1069,69 +1140,100 @@ pub mod tensor_api {
 
     // ---------------------------------------------------------------- operators
 
+    /// `a + b` of two tensors: the elementwise sum, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn add(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("+", || arith(Arith::Add, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `a - b` of two tensors: the elementwise difference, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn sub(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || arith(Arith::Sub, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `a * b` of two tensors: the elementwise product, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn mul(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("*", || arith(Arith::Mul, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `a / b` of two tensors: the elementwise quotient, with numpy broadcasting (an error names
+    /// both shapes when they do not broadcast).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn div(a: ScriptTensor, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("/", || arith(Arith::Div, a.tensor(), b.tensor()).map(wrap))
     }
+    /// `-t`: the elementwise negation.
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn neg(a: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || a.tensor().neg().op("negate").map(wrap))
     }
 
+    /// `t + x` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn add_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x + t` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn f_add(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, b.tensor(), a, true).map(wrap)
         })
     }
+    /// `t - x` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn sub_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x - t` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn f_sub(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, b.tensor(), a, true).map(wrap)
         })
     }
+    /// `t * x` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn mul_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x * t` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn f_mul(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, b.tensor(), a, true).map(wrap)
         })
     }
+    /// `t / x` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn div_f(a: ScriptTensor, b: FLOAT) -> RhaiResult<ScriptTensor> {
         guard("/", || {
             arith_scalar(Arith::Div, a.tensor(), b, false).map(wrap)
         })
     }
+    /// `x / t` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn f_div(a: FLOAT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("/", || {
@@ -1139,48 +1241,68 @@ pub mod tensor_api {
         })
     }
 
+    /// `t + x` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn add_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x + t` for a number x: the elementwise sum, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "+", return_raw)]
     pub fn i_add(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("+", || {
             arith_scalar(Arith::Add, b.tensor(), a as f64, true).map(wrap)
         })
     }
+    /// `t - x` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn sub_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x - t` for a number x: the elementwise difference, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "-", return_raw)]
     pub fn i_sub(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("-", || {
             arith_scalar(Arith::Sub, b.tensor(), a as f64, true).map(wrap)
         })
     }
+    /// `t * x` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn mul_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x * t` for a number x: the elementwise product, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
     #[rhai_fn(global, name = "*", return_raw)]
     pub fn i_mul(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("*", || {
             arith_scalar(Arith::Mul, b.tensor(), a as f64, true).map(wrap)
         })
     }
+    /// `t / x` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn div_i(a: ScriptTensor, b: INT) -> RhaiResult<ScriptTensor> {
         guard("/", || {
             arith_scalar(Arith::Div, a.tensor(), b as f64, false).map(wrap)
         })
     }
+    /// `x / t` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
+    /// f32 when x is fractional).
+    /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
+    /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
     pub fn i_div(a: INT, b: ScriptTensor) -> RhaiResult<ScriptTensor> {
         guard("/", || {

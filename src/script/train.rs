@@ -125,10 +125,23 @@ fn phase_from(map: Map, index: usize, ds: &Dataset, batch: usize) -> Result<Phas
         _ => o.usize("iters", 100)?,
     };
     let lr = o.f64("lr", 1e-3)?;
-    let decay = match o
-        .choice("schedule", "constant", &["constant", "step", "cosine"])?
-        .as_str()
-    {
+    let schedule = o.choice("schedule", "constant", &["constant", "step", "cosine"])?;
+    for (key, needs) in [
+        ("step_every", "step"),
+        ("gamma", "step"),
+        ("min_lr", "cosine"),
+    ] {
+        if o.has(key) && schedule != needs {
+            return Err(Error::invalid(
+                &op,
+                key,
+                format!(
+                    "applies only to schedule: \"{needs}\" and this phase's schedule is \"{schedule}\"; add schedule: \"{needs}\" or drop {key}"
+                ),
+            ));
+        }
+    }
+    let decay = match schedule.as_str() {
         "step" => Decay::Step {
             every: o.usize("step_every", (iters / 3).max(1))?,
             gamma: o.f64("gamma", 0.1)?,
@@ -218,7 +231,20 @@ pub fn fit_config(opts: Map, ds: &Dataset) -> Result<(FitConfig, Option<Dataset>
             vec![phase_from(m, 0, ds, batch)?]
         }
     };
-    let optimizer = match o.choice("optimizer", "sgd", &["sgd", "adamw"])?.as_str() {
+    let opt_name = o.choice("optimizer", "sgd", &["sgd", "adamw"])?;
+    let (other, keys): (&str, &[&str]) = if opt_name == "adamw" {
+        ("sgd", &["momentum", "nesterov"])
+    } else {
+        ("adamw", &["beta1", "beta2", "eps"])
+    };
+    if let Some(k) = keys.iter().find(|k| o.has(k)) {
+        return Err(Error::invalid(
+            op,
+            k,
+            format!("applies only to optimizer: \"{other}\" and this fit uses \"{opt_name}\""),
+        ));
+    }
+    let optimizer = match opt_name.as_str() {
         "adamw" => OptimizerKind::AdamW {
             beta1: o.f64("beta1", 0.9)?,
             beta2: o.f64("beta2", 0.999)?,
@@ -273,6 +299,45 @@ pub fn fit_config(opts: Map, ds: &Dataset) -> Result<(FitConfig, Option<Dataset>
     Ok((cfg, val))
 }
 
+/// Every modality that a phase or a term names must be one of the training data's: a typo would
+/// otherwise make a term apply to nothing.
+fn check_modalities(cfg: &FitConfig, ds: &Dataset) -> Result<()> {
+    let have = ds.modalities();
+    for (i, p) in cfg.phases.iter().enumerate() {
+        let op = format!("train::fit phase {}", i + 1);
+        let unknown = |mods: Vec<&String>| mods.into_iter().find(|m| !have.contains(m)).cloned();
+        if let Some(m) = unknown(p.modalities.iter().collect()) {
+            return Err(Error::invalid(
+                &op,
+                "modalities",
+                format!(
+                    "unknown modality '{m}'; the training data's modalities are: {}",
+                    have.join(", ")
+                ),
+            ));
+        }
+        for t in &p.terms {
+            let mods = match t {
+                Term::Prior { modalities, .. } => modalities.iter().collect(),
+                Term::Transfer { from, to, .. } => vec![from, to],
+                Term::Ranking { a, b, .. } | Term::InfoNce { a, b, .. } => vec![a, b],
+            };
+            if let Some(m) = unknown(mods) {
+                return Err(Error::invalid(
+                    &op,
+                    "regularizers",
+                    format!(
+                        "term {} names modality '{m}', which the training data lacks; its modalities are: {}",
+                        t.name(),
+                        have.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn pair_opts(op: &str, opts: Map, keys: &[&str]) -> Result<Opts> {
     Opts::new(op, opts, keys)
 }
@@ -318,6 +383,7 @@ pub mod train_api {
     ) -> RhaiResult<History> {
         guard_at(ctx.call_position(), "train::fit", || {
             let (cfg, val) = fit_config(opts, &data)?;
+            check_modalities(&cfg, &data)?;
             // A net cannot be its own teacher: the loop holds it for writing while the term reads.
             let own_teacher = cfg.phases.iter().flat_map(|p| &p.terms).any(
                 |t| matches!(t, Term::Transfer { teacher, .. } if Arc::ptr_eq(teacher, &net.0)),
@@ -357,8 +423,8 @@ pub mod train_api {
                 teacher: teacher.shared(),
                 from: o.string("from", "nat")?,
                 to: o.string("to", "")?,
-                temperature: o.f64("temperature", 1.0)?,
-                weight: o.f64("weight", 1.0)?,
+                temperature: o.positive("temperature", 1.0)?,
+                weight: o.non_negative("weight", 1.0)?,
             })
         })
     }
@@ -385,8 +451,8 @@ pub mod train_api {
                 a: o.string("a", "nat")?,
                 b: o.string("b", "")?,
                 layer: o.string("layer", "fc7")?,
-                margin: o.f64("margin", 0.5)?,
-                weight: o.f64("weight", 1.0)?,
+                margin: o.non_negative("margin", 0.5)?,
+                weight: o.non_negative("weight", 1.0)?,
             })
         })
     }
@@ -412,8 +478,8 @@ pub mod train_api {
                 a: o.string("a", "nat")?,
                 b: o.string("b", "")?,
                 layer: o.string("layer", "fc7")?,
-                temperature: o.f64("temperature", 0.07)?,
-                weight: o.f64("weight", 1.0)?,
+                temperature: o.positive("temperature", 0.07)?,
+                weight: o.non_negative("weight", 1.0)?,
             })
         })
     }
@@ -425,15 +491,33 @@ pub mod train_api {
     }
 
     /// A series of the history as `[[step, value], ...]`: a loss term (`total`, `ce`, ...),
-    /// `acc.<modality>` (training batches) or `val.<modality>` (validation).
-    #[rhai_fn(global, pure, name = "series")]
-    pub fn series(h: &mut History, name: &str) -> Array {
-        h.series(name)
-            .into_iter()
-            .map(|(s, v)| {
-                Dynamic::from_array(vec![Dynamic::from(s as INT), Dynamic::from(v as FLOAT)])
-            })
-            .collect()
+    /// `acc.<modality>` (training batches) or `val.<modality>` (validation). A name the history
+    /// does not hold is an error listing the names it has (`h.names()`).
+    #[rhai_fn(global, pure, name = "series", return_raw)]
+    pub fn series(h: &mut History, name: &str) -> RhaiResult<Array> {
+        guard("history.series", || {
+            let names = h.series_names();
+            if !names.iter().any(|n| n == name) {
+                return Err(Error::invalid(
+                    "history.series",
+                    "name",
+                    format!(
+                        "no series '{name}'; this history has: {}",
+                        if names.is_empty() {
+                            "none (nothing was logged)".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                ));
+            }
+            Ok(h.series(name)
+                .into_iter()
+                .map(|(s, v)| {
+                    Dynamic::from_array(vec![Dynamic::from(s as INT), Dynamic::from(v as FLOAT)])
+                })
+                .collect())
+        })
     }
 
     /// The names of every series in the history.

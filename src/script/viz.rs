@@ -61,6 +61,19 @@ pub fn unit_options(map: Map) -> Result<UnitOpts> {
                 .map_err(|_| Error::invalid(op, "units", "a count or an array of unit indices"))?,
         ),
     };
+    match &units {
+        UnitPick::Count(0) => {
+            return Err(Error::invalid(op, "units", "must be at least 1, got 0"));
+        }
+        UnitPick::List(l) if l.is_empty() => {
+            return Err(Error::invalid(
+                op,
+                "units",
+                "the list of unit indices is empty",
+            ));
+        }
+        _ => {}
+    }
     Ok(UnitOpts {
         layer: o.choice("layer", &d.layer, &crate::nn::Activations::ACCEPTED)?,
         units,

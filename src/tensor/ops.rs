@@ -25,9 +25,15 @@ impl Arith {
 }
 
 /// `a op b` with numpy broadcasting; a float operand meeting an integer tensor keeps the float's
-/// dtype.
+/// dtype, and `/` of integers is true division to f32.
 pub fn arith(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (a, b) = promote(a, b)?;
+    // `/` is true division, as numpy's: integer operands give an f32 quotient (so 7 / 2 = 3.5
+    // and 1 / 0 = inf, never an integer division by zero).
+    let (a, b) = match op {
+        Arith::Div if !super::is_float(a.dtype()) => (float_of(&a)?, float_of(&b)?),
+        _ => (a, b),
+    };
     if a.device().location() != b.device().location() {
         return Err(Error::msg(format!(
             "operator {}: tensors on different devices ({} and {}); move one with .to(device)",
@@ -52,9 +58,10 @@ pub fn arith(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     Ok(r)
 }
 
-/// `a op x` for a number x, in a's dtype (integer tensors become f32 when x is fractional).
+/// `a op x` for a number x, in a's dtype (integer tensors become f32 when x is fractional, and
+/// always for `/`).
 pub fn arith_scalar(op: Arith, a: &Tensor, x: f64, scalar_first: bool) -> Result<Tensor> {
-    let a = if super::is_float(a.dtype()) || x.fract() != 0.0 {
+    let a = if super::is_float(a.dtype()) || x.fract() != 0.0 || matches!(op, Arith::Div) {
         float_of(a)?
     } else {
         a.clone()

@@ -3,6 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// How progress is shown.
@@ -34,6 +35,8 @@ pub struct Progress {
     label: String,
     start: Instant,
     every: usize,
+    /// The last `done` reported, so that a stopped run's bar stays where it stopped.
+    done: AtomicUsize,
 }
 
 impl Progress {
@@ -58,11 +61,13 @@ impl Progress {
             label: label.to_string(),
             start: Instant::now(),
             every: every.max(1),
+            done: AtomicUsize::new(0),
         }
     }
 
     /// Report that `done` steps are finished, with a status message (loss terms, accuracy).
     pub fn update(&self, done: usize, msg: &str) {
+        self.done.store(done, Ordering::Relaxed);
         match self.mode {
             Mode::Bar => {
                 if let Some(b) = &self.bar {
@@ -81,10 +86,33 @@ impl Progress {
         }
     }
 
-    /// Finish the bar (it stays on screen with its last message).
+    /// Finish the bar (it stays on screen with its last message). Work that stopped early
+    /// (Ctrl-C, `stop_after`, an error) leaves the bar at the last step reported, not at the end.
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
-            b.finish();
+            if self.done.load(Ordering::Relaxed) < self.total {
+                b.abandon();
+            } else {
+                b.finish();
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stopped_bar_stays_where_it_stopped() {
+        let p = Progress::new(Mode::Bar, "phase", 100_000, 10);
+        p.update(78, "ce 1.0");
+        p.finish();
+        let b = p.bar.as_ref().unwrap();
+        assert_eq!((b.position(), b.is_finished()), (78, true));
+        let p = Progress::new(Mode::Bar, "phase", 5, 10);
+        p.update(5, "");
+        p.finish();
+        assert_eq!(p.bar.as_ref().unwrap().position(), 5);
     }
 }

@@ -117,16 +117,23 @@ pub fn drawing<E: std::fmt::Debug>(op: &str) -> impl Fn(E) -> Error + '_ {
     move |e| Error::msg(format!("{op}: drawing failed: {e:?}"))
 }
 
+/// The largest width or height of a picture, in pixels (a 16384×16384 PNG takes 768 MiB to draw).
+pub const MAX_SIDE: u32 = 16384;
+
 /// Draw `chart` at `size` (pixels) to `path` (.png or .svg), via a temporary file and a rename.
 pub fn save<C: Chart>(chart: &C, path: impl AsRef<Path>, size: (u32, u32)) -> Result<()> {
     let path = path.as_ref();
     let op = chart.op();
     let format = Format::of(op, path)?;
-    if size.0 < 64 || size.1 < 64 {
+    let side = 64..=MAX_SIDE;
+    if !side.contains(&size.0) || !side.contains(&size.1) {
         return Err(Error::invalid(
             op,
             "size",
-            format!("at least 64×64 pixels, got {}×{}", size.0, size.1),
+            format!(
+                "width and height must be from 64 to {MAX_SIDE} pixels, got {}×{}",
+                size.0, size.1
+            ),
         ));
     }
     ensure_font();
