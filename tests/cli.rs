@@ -12,19 +12,7 @@ fn xmodal() -> Command {
 }
 
 fn piped(input: &str) -> Output {
-    let mut child = xmodal()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    piped_in(Path::new("."), input)
 }
 
 fn text(b: &[u8]) -> String {
@@ -338,7 +326,6 @@ fn every_example_runs() {
         n += 1;
     }
     assert!(n >= 2, "examples/ should hold at least two examples");
-    let _ = Path::new(".");
 }
 
 fn piped_in(dir: &Path, input: &str) -> Output {
