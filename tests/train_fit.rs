@@ -487,6 +487,25 @@ mod script_options {
     }
 
     #[test]
+    fn a_prior_term_is_logged_under_its_kind_and_layer() {
+        let mut s = session();
+        let names = s
+            .eval(
+                r#"let p = reg::fit_gaussian(tensor::randn([20, 16], #{ seed: 1 }), #{ diagonal: true });
+                let h = train::fit(net, d, #{ phases: [#{ iters: 1, regularizers: [reg::penalty(p, "fc7", 0.1)] }], log_every: 1, quiet: true });
+                h.names()"#,
+            )
+            .unwrap();
+        let names: Vec<String> = names
+            .into_array()
+            .unwrap()
+            .into_iter()
+            .map(|v| v.into_string().unwrap())
+            .collect();
+        assert!(names.contains(&"gaussian.fc7".to_string()), "{names:?}");
+    }
+
+    #[test]
     fn term_ranges_history_names_and_unit_counts_are_checked() {
         let mut s = session();
         let e = s

@@ -33,6 +33,14 @@ impl Prior {
         }
     }
 
+    /// The kind of prior, as term names and descriptions write it: `gaussian` or `gmm`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Prior::Gaussian(_) => "gaussian",
+            Prior::Gmm(_) => "gmm",
+        }
+    }
+
     /// One-line description.
     pub fn describe(&self) -> String {
         match self {

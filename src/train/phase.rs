@@ -50,15 +50,7 @@ impl Term {
     /// The name the term has in logs and histories.
     pub fn name(&self) -> String {
         match self {
-            Term::Prior { prior, layer, .. } => format!(
-                "{}.{layer}",
-                prior
-                    .describe()
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("prior")
-                    .to_lowercase()
-            ),
+            Term::Prior { prior, layer, .. } => format!("{}.{layer}", prior.kind()),
             Term::Transfer { from, to, .. } => format!("transfer.{from}>{to}"),
             Term::Ranking { a, b, .. } => format!("rank.{a}-{b}"),
             Term::InfoNce { a, b, .. } => format!("nce.{a}-{b}"),
