@@ -143,9 +143,7 @@ pub fn write_folder_with(ds: &Dataset, root: &Path, o: &WriteOptions) -> Result<
             ModalityKind::Image => "png",
             ModalityKind::Text => "txt",
             ModalityKind::Sound => "wav",
-            ModalityKind::Features => {
-                return Err(Error::invalid(op, "modality", format!("'{m}' holds feature vectors, which have no file form here; save them with tensor::save")))
-            }
+            ModalityKind::Features => unreachable!("rejected above"),
         };
         for c in ds.categories() {
             mk(&root.join(&m).join(ds.split_name()).join(c))?;

@@ -75,19 +75,6 @@ pub fn index(op: &str, what: &str, d: &Dynamic) -> Result<usize> {
     }
 }
 
-/// The number of elements of a shape; an error naming `op` when the product overflows.
-pub fn numel(op: &str, dims: &[usize]) -> Result<usize> {
-    dims.iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| {
-            Error::invalid(
-                op,
-                "shape",
-                format!("{dims:?} has more elements than a machine can address"),
-            )
-        })
-}
-
 /// A shape from an array of non-negative integers (or a single integer); shapes whose element
 /// count overflows are refused.
 pub fn shape(op: &str, d: &Dynamic) -> Result<Vec<usize>> {
@@ -105,7 +92,7 @@ pub fn shape(op: &str, d: &Dynamic) -> Result<Vec<usize>> {
         .iter()
         .map(|x| index(op, "shape", x))
         .collect::<Result<Vec<_>>>()?;
-    numel(op, &dims)?;
+    crate::tensor::create::numel(op, &dims)?;
     Ok(dims)
 }
 

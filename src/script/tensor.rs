@@ -305,9 +305,7 @@ pub mod tensor_api {
     ) -> RhaiResult<ScriptTensor> {
         guard_at(ctx.call_position(), op, || {
             let (_, dtype, dev) = creation_opts(op, opts, &[])?;
-            let shape = parse_shape(op, &shape)?;
-            create::check_alloc(op, &shape, dtype, 0)?;
-            create::full(&shape, value, dtype, &dev).map(wrap)
+            create::full(op, &parse_shape(op, &shape)?, value, dtype, &dev).map(wrap)
         })
     }
 
@@ -649,7 +647,7 @@ pub mod tensor_api {
                     dims.push(v as usize);
                 }
             }
-            let known = super::super::convert::numel("reshape", &dims)?;
+            let known = create::numel("reshape", &dims)?;
             if let Some(i) = infer {
                 if known == 0 || !n.is_multiple_of(known) {
                     return Err(Error::Shape {
@@ -1220,8 +1218,7 @@ pub mod tensor_api {
             arith_scalar(Arith::Mul, b.tensor(), a, true).map(wrap)
         })
     }
-    /// `t / x` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
-    /// f32 when x is fractional).
+    /// `t / x` for a number x: the elementwise quotient.
     /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
     /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
@@ -1230,8 +1227,7 @@ pub mod tensor_api {
             arith_scalar(Arith::Div, a.tensor(), b, false).map(wrap)
         })
     }
-    /// `x / t` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
-    /// f32 when x is fractional).
+    /// `x / t` for a number x: the elementwise quotient.
     /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
     /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
@@ -1289,8 +1285,7 @@ pub mod tensor_api {
             arith_scalar(Arith::Mul, b.tensor(), a as f64, true).map(wrap)
         })
     }
-    /// `t / x` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
-    /// f32 when x is fractional).
+    /// `t / x` for a number x: the elementwise quotient.
     /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
     /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]
@@ -1299,8 +1294,7 @@ pub mod tensor_api {
             arith_scalar(Arith::Div, a.tensor(), b as f64, false).map(wrap)
         })
     }
-    /// `x / t` for a number x: the elementwise quotient, in t's dtype (an integer tensor becomes
-    /// f32 when x is fractional).
+    /// `x / t` for a number x: the elementwise quotient.
     /// `/` is true division as in numpy: integer tensors give f32 (`tensor::from([7, 8]) / 2` is
     /// `[3.5, 4.]`; dividing by zero gives inf or NaN, as for floats).
     #[rhai_fn(global, name = "/", return_raw)]

@@ -299,45 +299,6 @@ pub fn fit_config(opts: Map, ds: &Dataset) -> Result<(FitConfig, Option<Dataset>
     Ok((cfg, val))
 }
 
-/// Every modality that a phase or a term names must be one of the training data's: a typo would
-/// otherwise make a term apply to nothing.
-fn check_modalities(cfg: &FitConfig, ds: &Dataset) -> Result<()> {
-    let have = ds.modalities();
-    for (i, p) in cfg.phases.iter().enumerate() {
-        let op = format!("train::fit phase {}", i + 1);
-        let unknown = |mods: Vec<&String>| mods.into_iter().find(|m| !have.contains(m)).cloned();
-        if let Some(m) = unknown(p.modalities.iter().collect()) {
-            return Err(Error::invalid(
-                &op,
-                "modalities",
-                format!(
-                    "unknown modality '{m}'; the training data's modalities are: {}",
-                    have.join(", ")
-                ),
-            ));
-        }
-        for t in &p.terms {
-            let mods = match t {
-                Term::Prior { modalities, .. } => modalities.iter().collect(),
-                Term::Transfer { from, to, .. } => vec![from, to],
-                Term::Ranking { a, b, .. } | Term::InfoNce { a, b, .. } => vec![a, b],
-            };
-            if let Some(m) = unknown(mods) {
-                return Err(Error::invalid(
-                    &op,
-                    "regularizers",
-                    format!(
-                        "term {} names modality '{m}', which the training data lacks; its modalities are: {}",
-                        t.name(),
-                        have.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 fn pair_opts(op: &str, opts: Map, keys: &[&str]) -> Result<Opts> {
     Opts::new(op, opts, keys)
 }
@@ -383,7 +344,6 @@ pub mod train_api {
     ) -> RhaiResult<History> {
         guard_at(ctx.call_position(), "train::fit", || {
             let (cfg, val) = fit_config(opts, &data)?;
-            check_modalities(&cfg, &data)?;
             // A net cannot be its own teacher: the loop holds it for writing while the term reads.
             let own_teacher = cfg.phases.iter().flat_map(|p| &p.terms).any(
                 |t| matches!(t, Term::Transfer { teacher, .. } if Arc::ptr_eq(teacher, &net.0)),

@@ -9,12 +9,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 
-/// The number of elements of `shape`, refused with an error naming `op` when the product overflows
-/// or when the tensor (of `dtype`, plus `scratch` bytes per element of host working memory) would
-/// not fit in this machine's memory. Every constructor calls it before allocating, so a typo such
-/// as `tensor::zeros([1000000, 1000000])` is a script error instead of an aborted process.
-pub fn check_alloc(op: &str, shape: &[usize], dtype: DType, scratch: usize) -> Result<usize> {
-    let n = shape
+/// The number of elements of a shape; an error naming `op` when the product overflows.
+pub fn numel(op: &str, shape: &[usize]) -> Result<usize> {
+    shape
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| {
@@ -23,7 +20,15 @@ pub fn check_alloc(op: &str, shape: &[usize], dtype: DType, scratch: usize) -> R
                 "shape",
                 format!("{shape:?} has more elements than a machine can address"),
             )
-        })?;
+        })
+}
+
+/// The number of elements of `shape`, refused with an error naming `op` when the product overflows
+/// or when the tensor (of `dtype`, plus `scratch` bytes per element of host working memory) would
+/// not fit in this machine's memory. Every constructor calls it before allocating, so a typo such
+/// as `tensor::zeros([1000000, 1000000])` is a script error instead of an aborted process.
+pub fn check_alloc(op: &str, shape: &[usize], dtype: DType, scratch: usize) -> Result<usize> {
+    let n = numel(op, shape)?;
     let per = dtype.size_in_bytes() + scratch;
     let needed = (n as u128) * (per as u128);
     let limit = memory_limit();
@@ -160,8 +165,8 @@ pub fn from_i64(v: Vec<i64>, shape: &[usize], dev: &Device) -> Result<Tensor> {
 }
 
 /// A tensor filled with `value`.
-pub fn full(shape: &[usize], value: f64, dtype: DType, dev: &Device) -> Result<Tensor> {
-    check_alloc("tensor::full", shape, dtype, 0)?;
+pub fn full(op: &str, shape: &[usize], value: f64, dtype: DType, dev: &Device) -> Result<Tensor> {
+    check_alloc(op, shape, dtype, 0)?;
     let t = if value == 0.0 {
         Tensor::zeros(shape, dtype, dev)
     } else if value == 1.0 {
@@ -169,7 +174,7 @@ pub fn full(shape: &[usize], value: f64, dtype: DType, dev: &Device) -> Result<T
     } else {
         Tensor::ones(shape, dtype, dev).and_then(|t| t.affine(value, 0.0))
     };
-    t.op("tensor::full")
+    t.op(op)
 }
 
 /// `start, start+1, ..., end-1` as f32 (as numpy's `arange` with float bounds).

@@ -7,7 +7,7 @@ use super::batches::Batches;
 use super::checkpoint;
 use super::history::{History, JsonlWriter, StepRecord, ValRecord};
 use super::optim::{clip_grad_norm, Optimizer, ParamGroup};
-use super::phase::{FitConfig, Phase};
+use super::phase::{FitConfig, Phase, Term};
 use super::progress::{Mode, Progress};
 use super::schedule::Schedule;
 use super::step;
@@ -234,14 +234,36 @@ fn check(net: &CrossModalNet, train: &Dataset, cfg: &FitConfig) -> Result<()> {
                 ),
             ));
         }
+        let op = format!("train::fit phase {}", i + 1);
+        let have = train.modalities();
         for m in &p.modalities {
-            if !net.modality_names().contains(m) || !train.modalities().contains(m) {
+            if !net.modality_names().contains(m) || !have.contains(m) {
                 return Err(Error::invalid(
-                    "train::fit",
+                    &op,
                     "modalities",
                     format!(
-                        "phase {}: '{m}' is not a modality of both the net and the data",
-                        i + 1
+                        "unknown modality '{m}': '{m}' is not a modality of both the net ({}) and the data ({})",
+                        net.modality_names().join(", "),
+                        have.join(", ")
+                    ),
+                ));
+            }
+        }
+        // A term naming a modality the data lacks would apply to nothing.
+        for t in &p.terms {
+            let named: Vec<&String> = match t {
+                Term::Prior { modalities, .. } => modalities.iter().collect(),
+                Term::Transfer { from, to, .. } => vec![from, to],
+                Term::Ranking { a, b, .. } | Term::InfoNce { a, b, .. } => vec![a, b],
+            };
+            if let Some(m) = named.into_iter().find(|m| !have.contains(m)) {
+                return Err(Error::invalid(
+                    &op,
+                    "regularizers",
+                    format!(
+                        "term {} names modality '{m}', which the training data lacks; its modalities are: {}",
+                        t.name(),
+                        have.join(", ")
                     ),
                 ));
             }
