@@ -242,13 +242,6 @@ pub fn transfer(f: &FeatureSet, opts: &TransferOpts) -> Result<TransferTable> {
             format!("must be in [0, 1), got {}", opts.holdout),
         ));
     }
-    if !(opts.l2.is_finite() && opts.l2 >= 0.0) {
-        return Err(Error::invalid(
-            op,
-            "l2",
-            format!("must be a finite number >= 0, got {}", opts.l2),
-        ));
-    }
     let test = if opts.test.is_empty() {
         f.modality_names()
     } else {

@@ -3,7 +3,6 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// How progress is shown.
@@ -35,8 +34,6 @@ pub struct Progress {
     label: String,
     start: Instant,
     every: usize,
-    /// The last `done` reported, so that a stopped run's bar stays where it stopped.
-    done: AtomicUsize,
 }
 
 impl Progress {
@@ -61,13 +58,11 @@ impl Progress {
             label: label.to_string(),
             start: Instant::now(),
             every: every.max(1),
-            done: AtomicUsize::new(0),
         }
     }
 
     /// Report that `done` steps are finished, with a status message (loss terms, accuracy).
     pub fn update(&self, done: usize, msg: &str) {
-        self.done.store(done, Ordering::Relaxed);
         match self.mode {
             Mode::Bar => {
                 if let Some(b) = &self.bar {
@@ -90,7 +85,7 @@ impl Progress {
     /// (Ctrl-C, `stop_after`, an error) leaves the bar at the last step reported, not at the end.
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
-            if self.done.load(Ordering::Relaxed) < self.total {
+            if b.position() < self.total as u64 {
                 b.abandon();
             } else {
                 b.finish();
