@@ -18,3 +18,14 @@ pub mod train;
 pub mod viz;
 
 pub use error::{Error, Result};
+
+/// The folder for results kept between runs: `XMODAL_CACHE`, else `<user cache>/xmodal`, else
+/// `.xmodal-cache` in the working folder.
+pub fn cache_dir() -> std::path::PathBuf {
+    match std::env::var_os("XMODAL_CACHE") {
+        Some(p) if !p.is_empty() => p.into(),
+        _ => dirs::cache_dir()
+            .map(|d| d.join("xmodal"))
+            .unwrap_or_else(|| ".xmodal-cache".into()),
+    }
+}

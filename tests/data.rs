@@ -367,28 +367,21 @@ fn a_linear_classifier_on_raw_pixels_does_not_solve_it() {
 }
 
 #[test]
-fn categories_share_objects_and_descriptions_never_name_them() {
+fn categories_differ_by_disjoint_signatures_and_descriptions_never_name_them() {
     let names = xmodal::data::synth::categories_from_count(20).unwrap();
-    let common: Vec<Vec<usize>> = names
-        .iter()
-        .map(|n| {
-            let c = Category::new(n);
-            (0..objects().len())
-                .filter(|&i| c.weights[i] >= 0.35)
-                .collect()
-        })
-        .collect();
-    for (a, ca) in common.iter().enumerate() {
-        let shares = common
-            .iter()
-            .enumerate()
-            .any(|(b, cb)| b != a && ca.iter().any(|o| cb.contains(o)));
-        assert!(
-            shares,
-            "{} shares no frequent object with another category",
-            names[a]
-        );
+    let world = Category::world(&names[..10]);
+    for (a, ca) in world.iter().enumerate() {
+        assert_eq!(ca.signature.len(), 3, "{}", ca.name);
+        for cb in &world[a + 1..] {
+            assert!(
+                !ca.signature.iter().any(|o| cb.signature.contains(o)),
+                "{} and {} share a signature object",
+                ca.name,
+                cb.name
+            );
+        }
     }
+    assert!(objects().len() >= 40);
     let ds = synthplaces(&SynthOptions {
         modalities: vec!["dsc".into()],
         ..opts(20, 10, 4)
@@ -403,6 +396,60 @@ fn categories_share_objects_and_descriptions_never_name_them() {
         }
         assert!(xmodal::data::text::sentences(&text).len() >= 2, "{text}");
     }
+}
+
+/// The ideal observer by hand: two categories with signatures {0, 1} and {2, 3}; a sample that
+/// shows one of its own signature objects is certain, one that shows nothing of either is a coin
+/// flip, one that shows one object of each is a coin flip, one that shows only the other
+/// category's object is lost.
+#[test]
+fn the_ideal_observer_of_a_hand_made_world() {
+    use xmodal::data::{Content, Dataset, Modality};
+    let content = Content {
+        object_names: (0..5).map(|i| format!("o{i}")).collect(),
+        signatures: vec![vec![0, 1], vec![2, 3]],
+    };
+    let m = Modality {
+        name: "dsc".into(),
+        store: Store::Texts(vec!["a".into(), "b".into(), "c".into(), "d".into()]),
+        labels: vec![0, 0, 1, 1],
+        pair_ids: None,
+        objects: Some(vec![vec![0, 4], vec![4], vec![0, 2], vec![1]]),
+    };
+    let ds = Dataset::new(vec!["x".into(), "y".into()], vec![m], "all")
+        .unwrap()
+        .with_content(content);
+    // (1 + 0.5 + 0.5 + 0) / 4
+    assert_eq!(ds.ideal_accuracy("dsc").unwrap(), Some(0.5));
+    // Splits and views keep what the ideal observer needs.
+    assert_eq!(ds.only(&["dsc".into()]).unwrap().ideal_accuracy("dsc").unwrap(), Some(0.5));
+}
+
+/// The sound modality's Bayes accuracy in closed form: a scene holds k ~ U{1..4} signature
+/// objects (context objects are never signatures) and each object sounds with probability 3/4,
+/// so no signature object is heard with probability E[(1/4)^k] = (1/4 + 1/16 + 1/64 + 1/256) / 4;
+/// the ideal observer then guesses among C categories. With C = 2 the ceiling is
+/// 1 − E[(1/4)^k] / 2 = 0.95850.
+#[test]
+fn the_sound_ceiling_of_a_tiny_world_matches_its_closed_form() {
+    let o = SynthOptions {
+        modalities: vec!["snd".into()],
+        ..opts(2, 1500, 9)
+    };
+    let ds = synthplaces(&o).unwrap();
+    let none: f64 = [0.25_f64, 0.0625, 0.015625, 0.00390625].iter().sum::<f64>() / 4.0;
+    let expected = 1.0 - none / 2.0;
+    let got = ds.ideal_accuracy("snd").unwrap().unwrap();
+    // 3,000 samples: the standard error of the estimate is ~0.002.
+    assert!((got - expected).abs() < 0.01, "{got} vs {expected}");
+    // Images show their objects: the ceiling is higher than the sounds' and far above chance.
+    let img = synthplaces(&SynthOptions {
+        modalities: vec!["nat".into()],
+        ..opts(10, 30, 9)
+    })
+    .unwrap();
+    let nat = img.ideal_accuracy("nat").unwrap().unwrap();
+    assert!(nat > 0.9 && nat <= 1.0, "{nat}");
 }
 
 #[test]

@@ -4,11 +4,58 @@
 
 use std::process::Command;
 
+/// The binary, with the teacher cache in a folder of this test process (never the user's).
 fn xmodal() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_xmodal"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("XMODAL_DEVICE");
+        .env_remove("XMODAL_DEVICE")
+        .env(
+            "XMODAL_CACHE",
+            std::env::temp_dir().join(format!("xmodal-recipes-cache-{}", std::process::id())),
+        );
     c
+}
+
+#[test]
+fn the_pretrained_teacher_is_cached_reused_and_keyed_by_the_world() {
+    let cache = std::env::temp_dir().join(format!("xmodal-teacher-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let script = r#"
+        import "xmodal/methods" as m;
+        let o = #{ per_category: 4, val: 2, iters: 2, batch: 4, fc6: 16, fc7: 16, seed: 3 };
+        let a = m::pretrained_teacher(2, o);
+        let b = m::pretrained_teacher(2, o);
+        assert(!a.cached && b.cached, "the second call loads the first's teacher");
+        assert(a.val_accuracy == b.val_accuracy && a.path == b.path, "same report, same file");
+        let d = data::synthplaces(#{ categories: 2, per_category: 2, modalities: ["nat"], seed: 1 });
+        let fa = a.net.features(d, "fc7").x();
+        let fb = b.net.features(d, "fc7").x();
+        assert((fa - fb).abs().max().item() == 0.0, "the cached net is the trained one, bit for bit");
+        let c = m::pretrained_teacher(2, o + #{ iters: 3 });
+        assert(!c.cached && c.path != a.path, "another option, another teacher");
+        let names = d.categories();
+        let key = |w| m::teacher_key(names, #{ iters: 2 }, w);
+        assert(a.path.contains(`_w${data::world_version()}_`), "the key names the world's version");
+        assert(key.call(data::world_version()) != key.call(data::world_version() + 1), "a new world version invalidates the cache");
+        print("ok");
+    "#;
+    let file = cache.with_extension("rhai");
+    std::fs::write(&file, script).unwrap();
+    let o = xmodal()
+        .env("XMODAL_CACHE", &cache)
+        .arg("run")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success() && stdout.contains("ok"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(cache.join("teachers").read_dir().unwrap().count() >= 4, "two nets with sidecars and reports");
+    let _ = std::fs::remove_dir_all(&cache);
+    let _ = std::fs::remove_file(&file);
 }
 
 #[test]

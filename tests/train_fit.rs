@@ -17,6 +17,7 @@ fn data(mods: &[&str], per_category: usize, seed: u64) -> xmodal::data::Dataset 
         modalities: mods.iter().map(|s| s.to_string()).collect(),
         image_size: 64,
         paired: false,
+        setting_cue: false,
         seed,
     })
     .unwrap()
@@ -503,6 +504,33 @@ mod script_options {
             .map(|v| v.into_string().unwrap())
             .collect();
         assert!(names.contains(&"gaussian.fc7".to_string()), "{names:?}");
+    }
+
+    /// reg::penalty divides −log p(h) by the layer's width: the same step logs a term exactly D
+    /// (fc7 = 16) times smaller than with `per_dim: false`.
+    #[test]
+    fn a_prior_penalty_is_normalised_per_dimension() {
+        let mut s = session();
+        let v = s
+            .eval(
+                r#"let p = reg::fit_gaussian(tensor::randn([20, 16], #{ seed: 1 }), #{ diagonal: true });
+                let v = [];
+                for per_dim in [true, false] {
+                    let n = nn::cross_modal(d, #{ fc6: 16, fc7: 16, seed: 5, dropout: 0.0 });
+                    let h = train::fit(n, d, #{ phases: [#{ iters: 1, regularizers: [reg::penalty(p, "fc7", 0.1, #{ per_dim: per_dim })] }], batch: 2, log_every: 1, quiet: true, seed: 2 });
+                    v.push(h.series("gaussian.fc7")[0][1]);
+                }
+                v"#,
+            )
+            .unwrap();
+        let v: Vec<f64> = v
+            .into_array()
+            .unwrap()
+            .into_iter()
+            .map(|x| x.as_float().unwrap())
+            .collect();
+        assert!(v[0] > 0.0, "{v:?}");
+        assert!((v[1] / v[0] - 16.0).abs() < 1e-4, "{v:?}");
     }
 
     #[test]

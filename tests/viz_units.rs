@@ -39,6 +39,7 @@ fn planted() -> (CrossModalNet, Dataset) {
             store: Store::Features { dim: DIM, data },
             labels,
             pair_ids: None,
+            objects: None,
         });
     }
     let ds = Dataset::new((0..4).map(|c| format!("cat{c}")).collect(), mods, "all").unwrap();

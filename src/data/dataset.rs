@@ -117,6 +117,37 @@ pub struct Modality {
     pub store: Store,
     pub labels: Vec<usize>,
     pub pair_ids: Option<Vec<usize>>,
+    /// Generated data only: the object types (indices into `Content::object_names`) an ideal
+    /// observer perceives in each sample (visible objects, objects a description mentions,
+    /// objects a sound holds).
+    pub objects: Option<Vec<Vec<u16>>>,
+}
+
+/// What a generated world knows about its samples (SynthPlaces): the object vocabulary and the
+/// signature objects of each category, for the ideal observer and for unit analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    pub object_names: Vec<String>,
+    /// Per category (label order): its signature object types.
+    pub signatures: Vec<Vec<u16>>,
+}
+
+impl Content {
+    /// The ideal observer's expected accuracy on a sample of category `label` that shows
+    /// `objects`: it picks the category whose signature holds most of the objects, at random
+    /// among ties. With disjoint signatures and context objects outside every signature (as
+    /// SynthPlaces draws them), this is the Bayes decision given the objects perceived.
+    pub fn ideal_hit(&self, label: usize, objects: &[u16]) -> f64 {
+        let score = |sig: &Vec<u16>| objects.iter().filter(|o| sig.contains(o)).count();
+        let scores: Vec<usize> = self.signatures.iter().map(score).collect();
+        let best = scores.iter().copied().max().unwrap_or(0);
+        let ties = scores.iter().filter(|&&s| s == best).count();
+        if scores.get(label) == Some(&best) {
+            1.0 / ties as f64
+        } else {
+            0.0
+        }
+    }
 }
 
 /// A file a loader skipped under `skip_bad`, and why.
@@ -139,6 +170,8 @@ pub struct Dataset {
     rows: Vec<Vec<Slot>>,
     /// Encodes descriptions for `inputs`; None: `text::description_vector`.
     text_encoder: Option<Arc<SentenceEncoder>>,
+    /// The generating world's content model (SynthPlaces), kept by `only` and `split`.
+    content: Option<Arc<Content>>,
 }
 
 /// The modality names in their fixed order (others follow alphabetically).
@@ -212,6 +245,7 @@ impl Dataset {
             skipped: vec![],
             rows,
             text_encoder: None,
+            content: None,
         };
         ds.vocab = Arc::new(ds.build_vocab());
         Ok(ds)
@@ -236,6 +270,42 @@ impl Dataset {
         }
         ds.text_encoder = Some(enc);
         ds
+    }
+
+    /// This dataset with the content model of the world that generated it.
+    pub fn with_content(mut self, content: Content) -> Dataset {
+        self.content = Some(Arc::new(content));
+        self
+    }
+
+    /// The generating world's content model, for generated data.
+    pub fn content(&self) -> Option<&Content> {
+        self.content.as_deref()
+    }
+
+    /// The object types perceived in each sample of `m`, for generated data.
+    pub fn objects(&self, m: &str) -> Result<Option<&[Vec<u16>]>> {
+        Ok(self.modality(m)?.objects.as_deref())
+    }
+
+    /// The ideal observer's accuracy on modality `m` (see `Content::ideal_hit`): the Bayes
+    /// ceiling of classifying these samples from the objects they show. None for data that was
+    /// not generated.
+    pub fn ideal_accuracy(&self, m: &str) -> Result<Option<f64>> {
+        let md = self.modality(m)?;
+        let (Some(c), Some(objs)) = (&self.content, &md.objects) else {
+            return Ok(None);
+        };
+        if objs.is_empty() {
+            return Ok(None);
+        }
+        let hits: f64 = md
+            .labels
+            .iter()
+            .zip(objs)
+            .map(|(&l, o)| c.ideal_hit(l, o))
+            .sum();
+        Ok(Some(hits / objs.len() as f64))
     }
 
     /// The sentence encoder of `inputs`, if one was set.
@@ -564,6 +634,7 @@ impl Dataset {
         ds.vocab = self.vocab.clone();
         ds.skipped = self.skipped.clone();
         ds.text_encoder = self.text_encoder.clone();
+        ds.content = self.content.clone();
         ds.rows = ds
             .mods
             .iter()
@@ -593,6 +664,10 @@ impl Dataset {
                     .pair_ids
                     .as_ref()
                     .map(|p| k.iter().map(|&i| p[i]).collect()),
+                objects: m
+                    .objects
+                    .as_ref()
+                    .map(|o| k.iter().map(|&i| o[i].clone()).collect()),
             })
             .collect();
         let mut ds = Dataset::new(self.categories.clone(), mods, split)?;
@@ -610,6 +685,7 @@ impl Dataset {
             })
             .collect();
         ds.text_encoder = self.text_encoder.clone();
+        ds.content = self.content.clone();
         Ok(ds)
     }
 
@@ -740,6 +816,36 @@ impl Dataset {
             .collect();
         if !lazy.is_empty() {
             s += &format!("decoded on demand: {}\n", lazy.join(", "));
+        }
+        if let Some(c) = &self.content {
+            let sigs: Vec<String> = self
+                .categories
+                .iter()
+                .zip(&c.signatures)
+                .map(|(name, sig)| {
+                    let objs: Vec<&str> = sig
+                        .iter()
+                        .map(|&t| c.object_names[t as usize].as_str())
+                        .collect();
+                    format!("{name} ({})", objs.join(", "))
+                })
+                .collect();
+            s += &format!("signature objects: {}\n", sigs.join("; "));
+            let ideal: Vec<String> = self
+                .mods
+                .iter()
+                .filter_map(|m| {
+                    let a = self.ideal_accuracy(&m.name).ok()??;
+                    Some(format!("{} {:.1}%", m.name, a * 100.0))
+                })
+                .collect();
+            if !ideal.is_empty() {
+                s += &format!(
+                    "ideal observer (Bayes ceiling from the objects shown): {}; chance {:.1}%\n",
+                    ideal.join(", "),
+                    100.0 / self.categories.len().max(1) as f64
+                );
+            }
         }
         if !self.skipped.is_empty() {
             s += &format!("skipped {} bad files:\n", self.skipped.len());

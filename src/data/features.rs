@@ -92,6 +92,7 @@ fn make_modality(
         pair_ids: pairs
             .map(|p| ints(path, &format!("{name} pair_ids"), p, n))
             .transpose()?,
+        objects: None,
     })
 }
 

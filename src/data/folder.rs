@@ -441,6 +441,7 @@ pub fn load_folder(root: &Path, o: &LoadOptions) -> Result<Dataset> {
             store,
             labels,
             pair_ids,
+            objects: None,
         });
     }
     Ok(Dataset::new(categories, out, &split)?.with_skipped(skipped))
@@ -556,6 +557,7 @@ pub fn load_places_list(
         },
         labels,
         pair_ids: None,
+        objects: None,
     };
     Ok(Dataset::new(cats, vec![m], &split)?.with_skipped(skipped))
 }

@@ -14,5 +14,5 @@ pub mod synth;
 pub mod text;
 pub mod write;
 
-pub use dataset::{Dataset, Modality, ModalityKind, Skipped, Store};
+pub use dataset::{Content, Dataset, Modality, ModalityKind, Skipped, Store};
 pub use synth::{synthplaces, SynthOptions};

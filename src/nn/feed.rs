@@ -168,3 +168,43 @@ pub fn init_from_teacher(net: &CrossModalNet, teacher: &CrossModalNet) -> Result
     }
     Ok(copied)
 }
+
+/// The root mean square of `net`'s pool5 activations over every item of `modality` in `ds`.
+pub fn pool5_rms(net: &CrossModalNet, ds: &Dataset, modality: &str) -> Result<f64> {
+    let one = ds.only(&[modality.to_string()])?;
+    let f = crate::eval::extract::features(net, &one, "pool5", 128)?;
+    let ms = f
+        .x
+        .sqr()
+        .and_then(|t| t.mean_all())
+        .and_then(|t| t.to_dtype(candle_core::DType::F64))
+        .and_then(|t| t.to_scalar::<f64>())
+        .op("pool5 scale")?;
+    Ok(ms.sqrt())
+}
+
+/// Scale `modality`'s encoder so that its pool5 activations on `ds` have the root mean square
+/// `target` (e.g. the teacher's on natural images): the paper starts the text MLP so that its
+/// statistics can reach the images'. Returns the factor applied. An encoder whose pool5 is all
+/// zero on `ds` (every unit dead) cannot be scaled and is an error.
+pub fn match_scale(net: &CrossModalNet, ds: &Dataset, modality: &str, target: f64) -> Result<f64> {
+    let op = "net.match_scale";
+    if !(target.is_finite() && target > 0.0) {
+        return Err(Error::invalid(
+            op,
+            "target",
+            format!("must be a finite number > 0, got {target}"),
+        ));
+    }
+    let now = pool5_rms(net, ds, modality)?;
+    if !(now.is_finite() && now > 0.0) {
+        return Err(Error::invalid(
+            op,
+            "modality",
+            format!("'{modality}' gives pool5 activations of root mean square {now} on this data: nothing to scale (draw the encoder with another seed or text_std)"),
+        ));
+    }
+    let factor = target / now;
+    net.scale_encoder_output(modality, factor)?;
+    Ok(factor)
+}

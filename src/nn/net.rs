@@ -360,6 +360,111 @@ impl CrossModalNet {
         Ok(())
     }
 
+    /// Multiply the last layer of `modality`'s encoder (weight and bias) by `factor` > 0. Every
+    /// encoder ends in that layer followed by ReLU (and max pooling), which commute with a
+    /// positive factor, so pool5 of that modality is scaled by exactly `factor`: this is how an
+    /// encoder is started at the teacher's activation scale (`feed::match_scale`).
+    pub fn scale_encoder_output(&self, modality: &str, factor: f64) -> Result<()> {
+        let op = "net.match_scale";
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(Error::invalid(
+                op,
+                "factor",
+                format!("must be a finite number > 0, got {factor}"),
+            ));
+        }
+        let key = self.route.get(modality).ok_or_else(|| {
+            Error::invalid(
+                op,
+                "modality",
+                format!(
+                    "the net has no modality '{modality}' (it has {})",
+                    self.modality_names().join(", ")
+                ),
+            )
+        })?;
+        let last = match &self.encoders[key] {
+            super::encoder::Encoder::Pixel(_) => "conv5",
+            super::encoder::Encoder::TextMlp(_) => "out",
+            super::encoder::Encoder::TextCnn(_) | super::encoder::Encoder::Sound(_) => "conv4",
+            super::encoder::Encoder::Linear(_) => "proj",
+            super::encoder::Encoder::Identity => {
+                return Err(Error::invalid(
+                    op,
+                    "modality",
+                    format!("'{modality}' feeds pool5 unchanged (features of the pool5 size): there is no layer to scale"),
+                ))
+            }
+        };
+        let data = self.varmap.data().lock().expect("varmap lock");
+        for part in ["weight", "bias"] {
+            let name = format!("{key}.{last}.{part}");
+            if let Some(v) = data.get(&name) {
+                let t = (v.as_tensor() * factor).op(op)?;
+                v.set(&t).op(op)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Draw the classifier (`shared.fc8`) afresh from `seed`, as conventional fine-tuning
+    /// replaces a network's last layer for its new task (the BL-Ind baseline).
+    pub fn reset_classifier(&self, seed: u64) -> Result<()> {
+        let op = "net.reset_classifier";
+        let fresh = CrossModalNet::fresh(
+            &self.modalities,
+            self.classes,
+            &NetConfig {
+                seed,
+                ..self.cfg.clone()
+            },
+            self.dtype,
+            &self.device,
+        )?;
+        let theirs = fresh.varmap.data().lock().expect("varmap lock");
+        let mine = self.varmap.data().lock().expect("varmap lock");
+        for (name, var) in mine.iter().filter(|(n, _)| n.starts_with("shared.fc8.")) {
+            var.set(theirs[name].as_tensor()).op(op)?;
+        }
+        Ok(())
+    }
+
+    /// How far each shared weight has moved from `other`'s (e.g. the teacher it started from):
+    /// ‖W − W₀‖ / ‖W₀‖ (Frobenius) for every `shared.*.weight` both nets hold with one shape,
+    /// by layer name (`fc6`, `fc7`, `fc8`).
+    pub fn drift_from(&self, other: &CrossModalNet) -> Result<Vec<(String, f64)>> {
+        let op = "net.drift";
+        let mine = self.varmap.data().lock().expect("varmap lock");
+        let theirs = other.varmap.data().lock().expect("varmap lock");
+        let mut out = vec![];
+        let mut names: Vec<&String> = mine
+            .keys()
+            .filter(|n| n.starts_with("shared.") && n.ends_with(".weight"))
+            .collect();
+        names.sort();
+        for name in names {
+            let Some(t0) = theirs.get(name) else { continue };
+            let w = mine[name].as_tensor();
+            if w.dims() != t0.dims() {
+                continue;
+            }
+            let t0 = t0.as_tensor().to_device(w.device()).op(op)?;
+            let norm = |t: &Tensor| -> Result<f64> {
+                t.to_dtype(DType::F64)
+                    .and_then(|t| t.sqr())
+                    .and_then(|t| t.sum_all())
+                    .and_then(|t| t.to_scalar::<f64>())
+                    .map(f64::sqrt)
+                    .op(op)
+            };
+            let d = norm(&(w - &t0).op(op)?)?;
+            let base = norm(&t0)?;
+            let layer = name.split('.').nth(1).unwrap_or(name).to_string();
+            out.push((layer, if base > 0.0 { d / base } else { d }));
+        }
+        Ok(out)
+    }
+
     /// Layers, shapes, parameter counts and whether each is frozen.
     pub fn summary(&self) -> String {
         let mut s = format!(

@@ -51,6 +51,7 @@ fn synth_opts(map: Map) -> Result<SynthOptions> {
             "modalities",
             "image_size",
             "paired",
+            "setting_cue",
             "seed",
         ],
     )?;
@@ -67,6 +68,7 @@ fn synth_opts(map: Map) -> Result<SynthOptions> {
         modalities: o.strings("modalities", &modalities)?,
         image_size: o.usize("image_size", def.image_size)?,
         paired: o.bool("paired", def.paired)?,
+        setting_cue: o.bool("setting_cue", def.setting_cue)?,
         seed: o.seed()?,
     })
 }
@@ -103,7 +105,9 @@ pub mod data_api {
     /// `categories` (10: a count of Places205 names, or an array of names), `per_category` (20),
     /// `modalities` (all of "nat", "clp", "ldr", "spt", "dsc", "snd"), `image_size` (64),
     /// `paired` (false: independent instances per modality; true: one instance rendered in every
-    /// modality, with shared pair ids), `seed` (the run's seed). Same seed, same data.
+    /// modality, with shared pair ids), `setting_cue` (false: backgrounds say nothing about the
+    /// category; true: they follow its setting), `seed` (the run's seed). Same seed, same data.
+    /// `ds.ideal_accuracy()` gives the Bayes ceiling of each modality beside chance.
     /// ```rhai
     /// let ds = data::synthplaces(#{ categories: 3, per_category: 4, modalities: ["nat", "dsc"], seed: 1 });
     /// if !(ds.len() == 24) { throw "unexpected result"; }
@@ -114,6 +118,13 @@ pub mod data_api {
         guard_at(ctx.call_position(), "data::synthplaces", || {
             d::synthplaces(&synth_opts(opts)?)
         })
+    }
+
+    /// The version of SynthPlaces' world design: it changes whenever the generator's samples
+    /// change, so caches keyed by it (the pre-trained teacher of `m::pretrained_teacher`) are
+    /// rebuilt.
+    pub fn world_version() -> INT {
+        d::synth::world::WORLD_VERSION as INT
     }
 
     /// SynthPlaces with default options (10 categories × 20 samples, six modalities).
@@ -424,6 +435,62 @@ pub mod data_api {
                 }
                 None => Dynamic::UNIT,
             })
+        })
+    }
+
+    /// Generated data: the ideal observer's accuracy per modality (a map from modality to a
+    /// fraction), the Bayes ceiling of classifying each sample from the objects it shows
+    /// (visible objects, objects a description names, objects a sound holds), and `chance`
+    /// (1 / categories). An error for data that was not generated.
+    /// ```rhai
+    /// let ds = data::synthplaces(#{ categories: 4, per_category: 20, modalities: ["nat", "dsc"], seed: 1 });
+    /// let b = ds.ideal_accuracy();
+    /// assert(b.nat > b.chance && b.nat <= 1.0, "images show their objects");
+    /// ```
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn ideal_accuracy(ds: &mut Dataset) -> RhaiResult<Map> {
+        guard("ideal_accuracy", || {
+            let mut out = Map::new();
+            for m in ds.modalities() {
+                let acc = ds.ideal_accuracy(&m)?.ok_or_else(|| {
+                    crate::Error::msg(format!(
+                        "ideal_accuracy: modality '{m}' was not generated (only SynthPlaces data knows the objects of its samples)"
+                    ))
+                })?;
+                out.insert(m.as_str().into(), Dynamic::from_float(acc));
+            }
+            out.insert(
+                "chance".into(),
+                Dynamic::from_float(1.0 / ds.categories().len().max(1) as f64),
+            );
+            Ok(out)
+        })
+    }
+
+    /// Generated data: the names of the objects an ideal observer perceives in each sample of a
+    /// modality (an array per sample), e.g. for asking which object a unit responds to.
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn objects(ds: &mut Dataset, modality: &str) -> RhaiResult<Array> {
+        guard("objects", || {
+            let names = ds
+                .content()
+                .map(|c| c.object_names.clone())
+                .unwrap_or_default();
+            let objs = ds.objects(modality)?.ok_or_else(|| {
+                crate::Error::msg(format!(
+                    "objects: modality '{modality}' was not generated (only SynthPlaces data knows the objects of its samples)"
+                ))
+            })?;
+            Ok(objs
+                .iter()
+                .map(|o| {
+                    Dynamic::from_array(
+                        o.iter()
+                            .map(|&t| Dynamic::from(names[t as usize].clone()))
+                            .collect(),
+                    )
+                })
+                .collect())
         })
     }
 

@@ -172,6 +172,61 @@ pub mod net_api {
         })
     }
 
+    /// The root mean square of the net's pool5 activations over every item of `modality` in
+    /// `data`: the activation scale that `match_scale` compares.
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn pool5_rms(net: &mut ScriptNet, data: Dataset, modality: &str) -> RhaiResult<rhai::FLOAT> {
+        guard("net.pool5_rms", || feed::pool5_rms(&*net.read()?, &data, modality))
+    }
+
+    /// Scale `modality`'s encoder (its last layer, before a ReLU) so that its pool5 activations
+    /// on `data` have root mean square `target`, e.g. `teacher.pool5_rms(nat, "nat")`: a text or
+    /// sound encoder then starts at the teacher's activation scale, as the CMPlaces paper asks
+    /// of its text MLP's initialisation. Returns the factor applied.
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 2, per_category: 3, modalities: ["nat", "dsc"], seed: 1 });
+    /// let net = nn::cross_modal(d, #{ fc6: 16, fc7: 16, seed: 2 });
+    /// let target = net.pool5_rms(d, "nat");
+    /// net.match_scale(d, "dsc", target);
+    /// assert((net.pool5_rms(d, "dsc") / target - 1.0).abs() < 1e-4, "text now at the image scale");
+    /// ```
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn match_scale(
+        net: &mut ScriptNet,
+        data: Dataset,
+        modality: &str,
+        target: rhai::FLOAT,
+    ) -> RhaiResult<rhai::FLOAT> {
+        guard("net.match_scale", || {
+            feed::match_scale(&*net.read()?, &data, modality, target)
+        })
+    }
+
+    /// How far the shared layers moved from `teacher` (the net this one started from): a map from
+    /// layer (`fc6`, `fc7`, `fc8`) to ‖W − W_teacher‖ / ‖W_teacher‖ of its weight.
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn drift(net: &mut ScriptNet, teacher: ScriptNet) -> RhaiResult<rhai::Map> {
+        guard("net.drift", || {
+            let d = net.read()?.drift_from(&*teacher.read()?)?;
+            Ok(d.into_iter()
+                .map(|(k, v)| (k.into(), rhai::Dynamic::from_float(v)))
+                .collect())
+        })
+    }
+
+    /// Draw the classifier (fc8) afresh from `seed`, as conventional fine-tuning replaces a
+    /// network's last layer for its new task (the BL-Ind baseline).
+    #[rhai_fn(global, pure, return_raw)]
+    pub fn reset_classifier(net: &mut ScriptNet, seed: rhai::INT) -> RhaiResult<()> {
+        guard("net.reset_classifier", || {
+            let seed = u64::try_from(seed).map_err(|_| {
+                crate::Error::invalid("net.reset_classifier", "seed", format!("must be >= 0, got {seed}"))
+            })?;
+            net.read()?.reset_classifier(seed)
+        })
+    }
+
     /// Start this net from a teacher (shared layers, and the teacher's pixel encoder for every
     /// pixel modality); returns how many tensors were copied.
     #[rhai_fn(global, pure, return_raw)]

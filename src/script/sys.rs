@@ -139,4 +139,12 @@ pub mod sys_api {
     pub fn exists(path: &str) -> bool {
         std::path::Path::new(path).exists()
     }
+
+    /// The folder for results worth keeping between runs (the pre-trained teacher): the
+    /// environment variable `XMODAL_CACHE` when set, else `xmodal` in the user's cache folder
+    /// (`~/.cache/xmodal` on Linux), else `.xmodal-cache` in the working folder. Delete it to
+    /// start afresh.
+    pub fn cache_dir() -> String {
+        crate::cache_dir().to_string_lossy().into_owned()
+    }
 }

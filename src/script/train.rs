@@ -590,7 +590,7 @@ pub fn penalty_term(
     lambda: f64,
     opts: Map,
 ) -> Result<Term> {
-    let o = Opts::new("reg::penalty", opts, &["modalities"])?;
+    let o = Opts::new("reg::penalty", opts, &["modalities", "per_dim"])?;
     if !crate::nn::Activations::NAMES.contains(&layer) {
         return Err(Error::invalid(
             "reg::penalty",
@@ -610,6 +610,7 @@ pub fn penalty_term(
         layer: layer.into(),
         lambda,
         modalities: o.strings("modalities", &[])?,
+        per_dim: o.bool("per_dim", true)?,
     })
 }
 
@@ -619,9 +620,10 @@ pub mod reg_penalty {
     use super::*;
     use crate::script::reg::ScriptPrior;
 
-    /// A prior as a training term: λ · mean over the batch of −log p(h), with h the activations
-    /// of `layer` ("pool5", "fc6", "fc7") of every modality (CMPlaces Method B, eq. 1–4). Put it
-    /// in a phase's `regularizers`.
+    /// A prior as a training term: λ · mean over the batch of −log p(h) / D, with h the
+    /// activations of `layer` ("pool5", "fc6", "fc7") of every modality and D their width
+    /// (CMPlaces Method B, eq. 1–4; the division by D makes one λ act alike on layers of any
+    /// width). Put it in a phase's `regularizers`.
     ///
     /// ```rhai
     /// let p = reg::fit_gaussian(tensor::randn([50, 4], #{ seed: 1 }), #{ diagonal: true });
@@ -638,8 +640,9 @@ pub mod reg_penalty {
         penalty_with(ctx, prior, layer, lambda, Map::new())
     }
 
-    /// `reg::penalty(prior, layer, lambda, #{ modalities: [..] })`: only on those modalities
-    /// (all when not given).
+    /// `reg::penalty(prior, layer, lambda, #{ modalities: [..], per_dim: true })`: only on those
+    /// modalities (all when not given); `per_dim: false` drops the division by the width (the
+    /// paper's sum, whose λ must then shrink with the layer's width).
     #[rhai_fn(name = "penalty", return_raw)]
     pub fn penalty_with(
         ctx: NativeCallContext,

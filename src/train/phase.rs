@@ -13,12 +13,14 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub enum Term {
     /// λ · mean over the batch of the prior's −log p(h), h the activation of `layer`, on the
-    /// given modalities (all when empty). CMPlaces Method B, eq. 3 and 4.
+    /// given modalities (all when empty); divided by h's width D when `per_dim` (so one λ means
+    /// the same for pool5, fc6 and fc7 whatever their widths). CMPlaces Method B, eq. 3 and 4.
     Prior {
         prior: Arc<Prior>,
         layer: String,
         lambda: f64,
         modalities: Vec<String>,
+        per_dim: bool,
     },
     /// weight · KL(teacher(from) ‖ student(to)) on pairs (See-Hear-Read model transfer).
     Transfer {

@@ -65,6 +65,7 @@ pub fn loss(
                 layer,
                 lambda,
                 modalities,
+                per_dim,
             } = t
             {
                 if !modalities.is_empty() && !modalities.contains(m) {
@@ -77,7 +78,9 @@ pub fn loss(
                         format!("no layer '{layer}'; use pool5, fc6, fc7 or logits"),
                     )
                 })?;
-                let p = (prior.nll(h)?.mean_all().op("prior term")? * (*lambda / n_mod))
+                let width = if *per_dim { h.dim(1).op("prior term")? } else { 1 };
+                let p = (prior.nll(h)?.mean_all().op("prior term")?
+                    * (*lambda / n_mod / width.max(1) as f64))
                     .op("prior term")?;
                 push_term(&mut terms, t.name(), p)?;
             }

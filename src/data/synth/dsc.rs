@@ -91,8 +91,9 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// One sentence about object `o` (and sometimes its neighbour `other`).
-fn sentence(o: &Obj, other: Option<&Obj>, count: usize, r: &mut ChaCha8Rng) -> String {
+/// One sentence about object `o` (and sometimes its neighbour `other`), and whether it names
+/// `other` too.
+fn sentence(o: &Obj, other: Option<&Obj>, count: usize, r: &mut ChaCha8Rng) -> (String, bool) {
     let all = objects();
     let syn = |o: &Obj, r: &mut ChaCha8Rng| {
         let s = all[o.ty].synonyms;
@@ -101,7 +102,7 @@ fn sentence(o: &Obj, other: Option<&Obj>, count: usize, r: &mut ChaCha8Rng) -> S
     let w = syn(o, r);
     let col = colour_word(o.colour);
     let at = place_words(o);
-    match r.random_range(0..6) {
+    let s = match r.random_range(0..6) {
         0 => format!("There is {} {w} {at}.", article(w)),
         1 => format!("{} {col} {w} can be seen {at}.", capitalise(article(col))),
         2 if count > 1 => format!("I can see {count} {}.", plural(w)),
@@ -114,14 +115,17 @@ fn sentence(o: &Obj, other: Option<&Obj>, count: usize, r: &mut ChaCha8Rng) -> S
             } else {
                 "to the right of"
             };
-            format!("The {w} is {rel} the {v}.")
+            return (format!("The {w} is {rel} the {v}."), true);
         }
         _ => format!("You notice {} {w}.", article(w)),
-    }
+    };
+    (s, false)
 }
 
-/// A description of `inst`, never containing a word of `category` (split on `_` and `/`).
-pub fn describe(inst: &Instance, category: &str, r: &mut ChaCha8Rng) -> String {
+/// A description of `inst`, never containing a word of `category` (split on `_` and `/`), and
+/// the object types it names (first-named order, each once): 2–4 of the scene's objects, so a
+/// description can miss every signature object.
+pub fn describe(inst: &Instance, category: &str, r: &mut ChaCha8Rng) -> (String, Vec<usize>) {
     let banned: Vec<String> = category
         .split(['_', '/', ' '])
         .filter(|w| !w.is_empty())
@@ -135,14 +139,24 @@ pub fn describe(inst: &Instance, category: &str, r: &mut ChaCha8Rng) -> String {
     order.shuffle(r);
     let n = r.random_range(2..=4).min(order.len());
     let mut out: Vec<String> = vec![];
+    let mut named: Vec<usize> = vec![];
+    let mut name = |ty: usize| {
+        if !named.contains(&ty) {
+            named.push(ty);
+        }
+    };
     for &i in &order[..n] {
         let o = &inst.objects[i];
         let count = inst.objects.iter().filter(|p| p.ty == o.ty).count();
         let other = order.iter().find(|&&j| j != i).map(|&j| &inst.objects[j]);
         for _ in 0..6 {
-            let s = sentence(o, other, count, r);
+            let (s, both) = sentence(o, other, count, r);
             if clean(&s) {
                 out.push(s);
+                name(o.ty);
+                if let (true, Some(b)) = (both, other) {
+                    name(b.ty);
+                }
                 break;
             }
         }
@@ -154,5 +168,5 @@ pub fn describe(inst: &Instance, category: &str, r: &mut ChaCha8Rng) -> String {
             out.insert(at, d.to_string());
         }
     }
-    out.join(" ")
+    (out.join(" "), named)
 }

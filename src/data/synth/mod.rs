@@ -16,7 +16,7 @@ pub mod snd;
 pub mod spt;
 pub mod world;
 
-use super::dataset::{Dataset, Modality, Store, ORDER};
+use super::dataset::{Content, Dataset, Modality, Store, ORDER};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use scene::Instance;
@@ -33,6 +33,9 @@ pub struct SynthOptions {
     pub modalities: Vec<String>,
     pub image_size: usize,
     pub paired: bool,
+    /// Backgrounds and horizon follow each category's setting (home, public, urban, nature,
+    /// water), a cue beside the objects. Off by default: categories differ by content alone.
+    pub setting_cue: bool,
     pub seed: u64,
 }
 
@@ -44,6 +47,7 @@ impl Default for SynthOptions {
             modalities: ORDER.iter().map(|s| s.to_string()).collect(),
             image_size: 64,
             paired: false,
+            setting_cue: false,
             seed: 0,
         }
     }
@@ -116,43 +120,55 @@ impl SynthOptions {
     }
 }
 
-/// Generate a SynthPlaces dataset (split "all").
+/// Generate a SynthPlaces dataset (split "all"). Every modality records the object types an
+/// ideal observer perceives in each sample, and the dataset the world's content model, so
+/// `Dataset::ideal_accuracy` gives the Bayes ceiling per modality.
 pub fn synthplaces(o: &SynthOptions) -> Result<Dataset> {
     o.check()?;
-    let cats: Vec<Category> = o.categories.iter().map(|n| Category::new(n)).collect();
+    let cats = Category::world(&o.categories);
+    let fillers = world::fillers(&cats);
+    let ctx = scene::Context {
+        fillers: &fillers,
+        setting_cue: o.setting_cue,
+    };
     let n = cats.len() * o.per_category;
     let labels: Vec<usize> = (0..n).map(|i| i / o.per_category).collect();
     let instance = |m: &str, i: usize| {
         let stream = if o.paired { "scene" } else { m };
         let mut r = crate::tensor::create::rng(sample_seed(o.seed, stream, i));
-        Instance::draw(labels[i], &cats[labels[i]], &mut r)
+        Instance::draw(labels[i], &cats[labels[i]], &ctx, &mut r)
     };
     let render_rng = |m: &str, i: usize| {
         crate::tensor::create::rng(sample_seed(o.seed, &format!("{m}/render"), i))
     };
+    let ids = |v: Vec<usize>| v.into_iter().map(|t| t as u16).collect::<Vec<u16>>();
     let mut mods = vec![];
     for m in &o.modalities {
         let m = m.as_str();
-        let store = match m {
-            "dsc" => Store::Texts(
-                (0..n)
+        let (store, objects) = match m {
+            "dsc" => {
+                let (texts, objs): (Vec<Arc<str>>, Vec<Vec<u16>>) = (0..n)
                     .into_par_iter()
                     .map(|i| {
                         let inst = instance(m, i);
-                        let s = dsc::describe(&inst, &cats[labels[i]].name, &mut render_rng(m, i));
-                        Arc::<str>::from(s)
+                        let (s, named) =
+                            dsc::describe(&inst, &cats[labels[i]].name, &mut render_rng(m, i));
+                        (Arc::<str>::from(s), ids(named))
                     })
-                    .collect(),
-            ),
-            "snd" => Store::Sounds {
-                len: (snd::SECONDS * super::audio::RATE as f32) as usize,
-                data: (0..n)
+                    .unzip();
+                (Store::Texts(texts), objs)
+            }
+            "snd" => {
+                let (data, objs): (Vec<Arc<[f32]>>, Vec<Vec<u16>>) = (0..n)
                     .into_par_iter()
                     .map(|i| {
-                        Arc::<[f32]>::from(snd::render(&instance(m, i), &mut render_rng(m, i)))
+                        let (wave, heard) = snd::render(&instance(m, i), &mut render_rng(m, i));
+                        (Arc::<[f32]>::from(wave), ids(heard))
                     })
-                    .collect(),
-            },
+                    .unzip();
+                let len = (snd::SECONDS * super::audio::RATE as f32) as usize;
+                (Store::Sounds { len, data }, objs)
+            }
             _ => {
                 let f = match m {
                     "nat" => nat::render,
@@ -160,19 +176,21 @@ pub fn synthplaces(o: &SynthOptions) -> Result<Dataset> {
                     "ldr" => ldr::render,
                     _ => spt::render,
                 };
-                Store::Images {
-                    size: o.image_size,
-                    data: (0..n)
-                        .into_par_iter()
-                        .map(|i| {
-                            Arc::<[u8]>::from(f(
-                                &instance(m, i),
-                                o.image_size,
-                                &mut render_rng(m, i),
-                            ))
-                        })
-                        .collect(),
-                }
+                let (data, objs): (Vec<Arc<[u8]>>, Vec<Vec<u16>>) = (0..n)
+                    .into_par_iter()
+                    .map(|i| {
+                        let inst = instance(m, i);
+                        let px = f(&inst, o.image_size, &mut render_rng(m, i));
+                        (Arc::<[u8]>::from(px), ids(inst.visible_types()))
+                    })
+                    .unzip();
+                (
+                    Store::Images {
+                        size: o.image_size,
+                        data,
+                    },
+                    objs,
+                )
             }
         };
         mods.push(Modality {
@@ -180,7 +198,15 @@ pub fn synthplaces(o: &SynthOptions) -> Result<Dataset> {
             store,
             labels: labels.clone(),
             pair_ids: o.paired.then(|| (0..n).collect()),
+            objects: Some(objects),
         });
     }
-    Dataset::new(o.categories.clone(), mods, "all")
+    let content = Content {
+        object_names: world::objects().iter().map(|t| t.name.to_string()).collect(),
+        signatures: cats
+            .iter()
+            .map(|c| c.signature.iter().map(|&t| t as u16).collect())
+            .collect(),
+    };
+    Ok(Dataset::new(o.categories.clone(), mods, "all")?.with_content(content))
 }

@@ -2,11 +2,31 @@
 //! colours), the horizon and the background colours; every renderer reads the same instance, so
 //! paired samples show the same scene in different modalities.
 //!
-//! Draw: n ~ U{3..7} objects with probability ∝ category weight, plus with probability 1/2 one
-//! object from the whole vocabulary (a distractor); boxes from each type's layout prior; colours
-//! from the type's colours with hue/brightness jitter. Objects are sorted far to near.
+//! Draw (see docs/data.md for the reasons): 1–4 objects drawn from the category's signature
+//! (`SIGNATURE_COUNT`); 0–1 context objects from the world's fillers (objects in no signature); boxes follow each type's layout prior with every object at least
+//! `MIN_SIDE` on the side of its area; colours are the type's with hue/brightness jitter.
+//! Background colours and horizon follow the category's setting only when the world's
+//! `setting_cue` is on; otherwise every instance takes a setting at random, so the background
+//! says nothing about the category. Objects are sorted far to near.
 
 use super::world::{objects, Category, Place, Setting};
+
+/// How many signature objects a scene holds (uniform in this range, each drawn from the
+/// category's signature, so a kitchen may show two stoves and no fridge).
+pub const SIGNATURE_COUNT: (usize, usize) = (1, 4);
+/// Smallest square root of an object's area, as a fraction of the image side (19 px at 64 px).
+pub const MIN_SIDE: f32 = 0.3;
+/// An object is visible when at least this fraction of the image shows it unoccluded.
+pub const VISIBLE_FRACTION: f32 = 0.01;
+
+/// What a scene is drawn from besides its category.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// Objects in no signature of the world: the context objects of every scene.
+    pub fillers: &'a [usize],
+    /// Backgrounds and horizon follow the category's setting (a cue beside the objects).
+    pub setting_cue: bool,
+}
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -52,23 +72,21 @@ fn rgb(r: &mut ChaCha8Rng, lo: [f32; 3], hi: [f32; 3]) -> [f32; 3] {
     ]
 }
 
-/// Index drawn with probability ∝ weights.
-pub fn weighted(r: &mut ChaCha8Rng, w: &[f32]) -> usize {
-    let total: f32 = w.iter().sum();
-    let mut u = r.random_range(0.0..total);
-    for (i, &x) in w.iter().enumerate() {
-        if u < x {
-            return i;
-        }
-        u -= x;
-    }
-    w.len() - 1
-}
-
 impl Instance {
     /// Draw an instance of `cat` (label `category`).
-    pub fn draw(category: usize, cat: &Category, r: &mut ChaCha8Rng) -> Instance {
-        let setting = cat.setting;
+    pub fn draw(category: usize, cat: &Category, ctx: &Context, r: &mut ChaCha8Rng) -> Instance {
+        const SETTINGS: [Setting; 5] = [
+            Setting::Home,
+            Setting::Public,
+            Setting::Urban,
+            Setting::Nature,
+            Setting::Water,
+        ];
+        let setting = if ctx.setting_cue {
+            cat.setting
+        } else {
+            SETTINGS[r.random_range(0..SETTINGS.len())]
+        };
         let horizon = match setting {
             Setting::Home | Setting::Public => r.random_range(0.55..0.7),
             _ => r.random_range(0.42..0.6),
@@ -98,17 +116,21 @@ impl Instance {
             ),
         };
         let all = objects();
-        let n = r.random_range(3..=7);
-        let mut types: Vec<usize> = (0..n).map(|_| weighted(r, &cat.weights)).collect();
-        if r.random_bool(0.5) {
-            types.push(r.random_range(0..all.len()));
+        let sig = &cat.signature;
+        let mut types: Vec<usize> = (0..r.random_range(SIGNATURE_COUNT.0..=SIGNATURE_COUNT.1))
+            .map(|_| sig[r.random_range(0..sig.len())])
+            .collect();
+        for _ in 0..r.random_range(0..=1) {
+            types.push(ctx.fillers[r.random_range(0..ctx.fillers.len())]);
         }
         let mut objs: Vec<Obj> = types
             .into_iter()
             .map(|ty| {
                 let o = &all[ty];
-                let w = r.random_range(o.width.0..o.width.1);
-                let h = (w * o.aspect * r.random_range(0.85..1.15)).min(0.95);
+                // At least MIN_SIDE² of area, so a 64-px image shows every object.
+                let least = MIN_SIDE / o.aspect.sqrt() * r.random_range(1.0..1.2_f32);
+                let w = r.random_range(o.width.0..o.width.1).max(least).min(0.7);
+                let h = (w * o.aspect * r.random_range(0.85..1.15)).min(0.9);
                 let cx = r.random_range(0.02..0.98_f32);
                 let y1 = match o.place {
                     Place::Sky => r.random_range(0.08..(horizon - 0.1_f32).max(0.12)) + h,
@@ -154,5 +176,40 @@ impl Instance {
             2 => o.colour.map(|c| c * 0.4),
             _ => o.colour.map(|c| c * 0.4 + 0.6),
         }
+    }
+
+    /// The object types a viewer can see: those with at least `VISIBLE_FRACTION` of the image
+    /// showing them unoccluded (painter's order, on a 32×32 grid of the parts' coverage), each
+    /// once, in first-seen order. The images' ideal observer reads these.
+    pub fn visible_types(&self) -> Vec<usize> {
+        const G: usize = 32;
+        let all = objects();
+        let mut top = vec![usize::MAX; G * G];
+        for (k, o) in self.objects.iter().enumerate() {
+            for part in &all[o.ty].parts {
+                let b = super::raster::part_box(o, part, G);
+                let (x0, x1) = (b[0].max(0.0) as usize, (b[2].ceil().max(0.0) as usize).min(G));
+                let (y0, y1) = (b[1].max(0.0) as usize, (b[3].ceil().max(0.0) as usize).min(G));
+                for y in y0..y1 {
+                    for x in x0..x1 {
+                        if super::raster::inside(part.prim, b, x as f32 + 0.5, y as f32 + 0.5) {
+                            top[y * G + x] = k;
+                        }
+                    }
+                }
+            }
+        }
+        let mut count = vec![0usize; self.objects.len()];
+        for &k in top.iter().filter(|&&k| k != usize::MAX) {
+            count[k] += 1;
+        }
+        let least = (VISIBLE_FRACTION * (G * G) as f32).ceil() as usize;
+        let mut seen = vec![];
+        for (k, o) in self.objects.iter().enumerate() {
+            if count[k] >= least && !seen.contains(&o.ty) {
+                seen.push(o.ty);
+            }
+        }
+        seen
     }
 }

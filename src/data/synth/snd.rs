@@ -75,8 +75,12 @@ fn envelope(len: usize) -> impl Fn(usize) -> f32 {
     move |i| ((i as f32 / ramp).min(1.0)).min(((len - i) as f32 / ramp).min(1.0))
 }
 
-/// Render `inst` as a mono waveform of `SECONDS` at 16 kHz.
-pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
+/// Probability that an object of a scene makes its sound (a bed is often silent).
+pub const SOUNDING_P: f64 = 0.75;
+
+/// Render `inst` as a mono waveform of `SECONDS` at 16 kHz, and the object types heard (each
+/// object sounds with probability `SOUNDING_P`).
+pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> (Vec<f32>, Vec<usize>) {
     let sr = super::super::audio::RATE as f32;
     let n = (SECONDS * sr) as usize;
     let mut out = vec![0.0_f32; n];
@@ -93,7 +97,14 @@ pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
         y = pole * y + (1.0 - pole) * noise.next();
         *o = y * rumble * 10.0;
     }
+    let mut heard: Vec<usize> = vec![];
     for obj in &inst.objects {
+        if !r.random_bool(SOUNDING_P) {
+            continue;
+        }
+        if !heard.contains(&obj.ty) {
+            heard.push(obj.ty);
+        }
         let area = ((obj.x1 - obj.x0) * (obj.y1 - obj.y0)).sqrt();
         let level = (0.1 + area) * r.random_range(0.4..1.0);
         let len = r.random_range(n / 3..=n);
@@ -133,5 +144,5 @@ pub fn render(inst: &Instance, r: &mut ChaCha8Rng) -> Vec<f32> {
     let peak = out.iter().fold(0.0_f32, |m, v| m.max(v.abs())).max(1e-6);
     let g = r.random_range(0.3..0.9) / peak;
     out.iter_mut().for_each(|v| *v *= g);
-    out
+    (out, heard)
 }

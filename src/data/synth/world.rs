@@ -1000,12 +1000,15 @@ impl Setting {
     }
 }
 
-/// A scene category: its setting and a weight per object type.
+/// A scene category: its setting and its signature, the objects that define it.
 #[derive(Debug, Clone)]
 pub struct Category {
     pub name: String,
     pub setting: Setting,
-    pub weights: Vec<f32>,
+    /// The signature objects (object-type indices): a scene of this category shows each with
+    /// probability `SIGNATURE_P`. Disjoint from the other categories' signatures of the same world
+    /// while the vocabulary allows (up to `objects().len() / SIGNATURE_SIZE` categories).
+    pub signature: Vec<usize>,
 }
 
 fn setting_of(name: &str) -> Setting {
@@ -1164,45 +1167,104 @@ pub fn fnv(s: &str) -> u64 {
     })
 }
 
+/// Signature objects per category.
+pub const SIGNATURE_SIZE: usize = 3;
+
+/// The version of the world's design: bump it whenever a change alters generated samples, so
+/// that caches keyed by it (the pre-trained teacher) are rebuilt.
+pub const WORLD_VERSION: u32 = 2;
+
+/// A stable pseudo-random rank of object `i` for category `name` (the order in which a category
+/// prefers objects of one tier).
+fn preference(name: &str, i: usize) -> u64 {
+    super::mix(fnv(name) ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+/// The objects a category prefers, best first: objects named inside its name (`bedroom` →
+/// bed), then its setting's pool, then the rest of the vocabulary, each tier in a hash order of
+/// the name. A fixed function of the name.
+fn preferences(name: &str, setting: Setting) -> Vec<usize> {
+    let objs = objects();
+    let words: Vec<&str> = name.split(['_', '/']).collect();
+    let pool = setting.pool();
+    let tier = |i: usize| {
+        if words.iter().any(|w| w.starts_with(objs[i].name)) {
+            0
+        } else if pool.contains(&i) {
+            1
+        } else {
+            2
+        }
+    };
+    let mut order: Vec<usize> = (0..objs.len()).collect();
+    order.sort_by_key(|&i| (tier(i), preference(name, i)));
+    order
+}
+
 impl Category {
-    /// The category named `name`: setting from keywords; signature objects are the vocabulary
-    /// names inside the category name plus three hash-chosen members of the setting's pool.
-    pub fn new(name: &str) -> Category {
-        let setting = setting_of(name);
-        let objs = objects();
-        let pool = setting.pool();
-        // Everything is possible (a stray object from anywhere), the pool is likely, the
-        // signature is very likely.
-        let mut weights = vec![0.015_f32; objs.len()];
-        for &i in &pool {
-            weights[i] = 0.35;
-        }
-        let words: Vec<&str> = name.split(['_', '/']).collect();
-        for (i, o) in objs.iter().enumerate() {
-            if words.iter().any(|w| w.starts_with(o.name)) {
-                weights[i] = 3.0;
+    /// The categories of one world, in label order. Each takes the `SIGNATURE_SIZE` objects it
+    /// prefers (see `preferences`) that no earlier category of the list took, so signatures are
+    /// disjoint; past `objects().len() / SIGNATURE_SIZE` categories, objects are reused (least
+    /// used first) and only the signature *sets* differ.
+    pub fn world(names: &[String]) -> Vec<Category> {
+        let n_obj = objects().len();
+        let mut uses = vec![0usize; n_obj];
+        let mut taken: Vec<Vec<usize>> = vec![];
+        let mut out = vec![];
+        for name in names {
+            let setting = setting_of(name);
+            let prefs = preferences(name, setting);
+            let mut sig: Vec<usize> = vec![];
+            // Least used first; among equals, the category's preference order.
+            let mut order = prefs.clone();
+            order.sort_by_key(|&i| uses[i]);
+            for &i in &order {
+                if sig.len() == SIGNATURE_SIZE {
+                    break;
+                }
+                sig.push(i);
             }
+            // A set an earlier category already has: swap in the next preference until it differs.
+            let mut k = SIGNATURE_SIZE;
+            loop {
+                let mut sorted = sig.clone();
+                sorted.sort_unstable();
+                if !taken.contains(&sorted) || k >= order.len() {
+                    taken.push(sorted);
+                    break;
+                }
+                sig[SIGNATURE_SIZE - 1] = order[k];
+                k += 1;
+            }
+            for &i in &sig {
+                uses[i] += 1;
+            }
+            out.push(Category {
+                name: name.clone(),
+                setting,
+                signature: sig,
+            });
         }
-        let mut h = fnv(name);
-        for _ in 0..3 {
-            h = h
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let i = pool[((h >> 33) as usize) % pool.len()];
-            weights[i] = weights[i].max(2.0);
-        }
-        Category {
-            name: name.to_string(),
-            setting,
-            weights,
-        }
+        out
     }
 
-    /// The object types this category draws often (weight ≥ 2).
-    pub fn signature(&self) -> Vec<usize> {
-        (0..self.weights.len())
-            .filter(|&i| self.weights[i] >= 2.0)
-            .collect()
+    /// The category named `name` alone in its world (its first preferences).
+    pub fn new(name: &str) -> Category {
+        Self::world(&[name.to_string()]).remove(0)
+    }
+}
+
+/// The objects no category of `cats` has in its signature: scenes draw their context objects
+/// from these, so context never points at another category. When the signatures use the whole
+/// vocabulary, every object.
+pub fn fillers(cats: &[Category]) -> Vec<usize> {
+    let used: std::collections::BTreeSet<usize> =
+        cats.iter().flat_map(|c| c.signature.iter().copied()).collect();
+    let free: Vec<usize> = (0..objects().len()).filter(|i| !used.contains(i)).collect();
+    if free.is_empty() {
+        (0..objects().len()).collect()
+    } else {
+        free
     }
 }
 
@@ -1221,12 +1283,35 @@ mod tests {
     }
 
     #[test]
-    fn bedroom_and_hotel_room_share_beds() {
-        let a = Category::new("bedroom");
-        let b = Category::new("hotel_room");
-        assert_eq!(a.setting, Setting::Home);
-        assert_eq!(b.setting, Setting::Home);
-        let bed = idx("bed");
-        assert!(a.weights[bed] >= 2.0 && b.weights[bed] > 0.3);
+    fn signatures_are_disjoint_within_a_world_and_fixed_by_the_names() {
+        let names = crate::data::synth::categories_from_count(18).unwrap();
+        let w = Category::world(&names);
+        let mut all: Vec<usize> = w.iter().flat_map(|c| c.signature.clone()).collect();
+        assert_eq!(all.len(), 18 * SIGNATURE_SIZE);
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 18 * SIGNATURE_SIZE, "18 x 3 objects fit the 54 disjointly");
+        // The same names give the same world; a bedroom takes the bed it is named after.
+        let again = Category::world(&names);
+        assert!(w.iter().zip(&again).all(|(a, b)| a.signature == b.signature));
+        assert!(Category::new("bedroom").signature.contains(&idx("bed")));
+    }
+
+    #[test]
+    fn past_the_vocabulary_signature_sets_still_differ() {
+        let names = crate::data::synth::categories_from_count(60).unwrap();
+        let w = Category::world(&names);
+        let mut sets: Vec<Vec<usize>> = w
+            .iter()
+            .map(|c| {
+                let mut s = c.signature.clone();
+                s.sort_unstable();
+                s
+            })
+            .collect();
+        sets.sort();
+        sets.dedup();
+        assert_eq!(sets.len(), 60);
+        assert!(fillers(&w).len() == objects().len());
     }
 }
