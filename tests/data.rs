@@ -422,7 +422,13 @@ fn the_ideal_observer_of_a_hand_made_world() {
     // (1 + 0.5 + 0.5 + 0) / 4
     assert_eq!(ds.ideal_accuracy("dsc").unwrap(), Some(0.5));
     // Splits and views keep what the ideal observer needs.
-    assert_eq!(ds.only(&["dsc".into()]).unwrap().ideal_accuracy("dsc").unwrap(), Some(0.5));
+    assert_eq!(
+        ds.only(&["dsc".into()])
+            .unwrap()
+            .ideal_accuracy("dsc")
+            .unwrap(),
+        Some(0.5)
+    );
 }
 
 /// The sound modality's Bayes accuracy in closed form: a scene holds k ~ U{1..4} signature

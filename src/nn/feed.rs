@@ -173,13 +173,12 @@ pub fn init_from_teacher(net: &CrossModalNet, teacher: &CrossModalNet) -> Result
 pub fn pool5_rms(net: &CrossModalNet, ds: &Dataset, modality: &str) -> Result<f64> {
     let one = ds.only(&[modality.to_string()])?;
     let f = crate::eval::extract::features(net, &one, "pool5", 128)?;
-    let ms = f
-        .x
-        .sqr()
-        .and_then(|t| t.mean_all())
-        .and_then(|t| t.to_dtype(candle_core::DType::F64))
-        .and_then(|t| t.to_scalar::<f64>())
-        .op("pool5 scale")?;
+    let ms =
+        f.x.sqr()
+            .and_then(|t| t.mean_all())
+            .and_then(|t| t.to_dtype(candle_core::DType::F64))
+            .and_then(|t| t.to_scalar::<f64>())
+            .op("pool5 scale")?;
     Ok(ms.sqrt())
 }
 

@@ -175,8 +175,14 @@ pub mod net_api {
     /// The root mean square of the net's pool5 activations over every item of `modality` in
     /// `data`: the activation scale that `match_scale` compares.
     #[rhai_fn(global, pure, return_raw)]
-    pub fn pool5_rms(net: &mut ScriptNet, data: Dataset, modality: &str) -> RhaiResult<rhai::FLOAT> {
-        guard("net.pool5_rms", || feed::pool5_rms(&*net.read()?, &data, modality))
+    pub fn pool5_rms(
+        net: &mut ScriptNet,
+        data: Dataset,
+        modality: &str,
+    ) -> RhaiResult<rhai::FLOAT> {
+        guard("net.pool5_rms", || {
+            feed::pool5_rms(&*net.read()?, &data, modality)
+        })
     }
 
     /// Scale `modality`'s encoder (its last layer, before a ReLU) so that its pool5 activations
@@ -221,7 +227,11 @@ pub mod net_api {
     pub fn reset_classifier(net: &mut ScriptNet, seed: rhai::INT) -> RhaiResult<()> {
         guard("net.reset_classifier", || {
             let seed = u64::try_from(seed).map_err(|_| {
-                crate::Error::invalid("net.reset_classifier", "seed", format!("must be >= 0, got {seed}"))
+                crate::Error::invalid(
+                    "net.reset_classifier",
+                    "seed",
+                    format!("must be >= 0, got {seed}"),
+                )
             })?;
             net.read()?.reset_classifier(seed)
         })

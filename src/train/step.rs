@@ -78,7 +78,11 @@ pub fn loss(
                         format!("no layer '{layer}'; use pool5, fc6, fc7 or logits"),
                     )
                 })?;
-                let width = if *per_dim { h.dim(1).op("prior term")? } else { 1 };
+                let width = if *per_dim {
+                    h.dim(1).op("prior term")?
+                } else {
+                    1
+                };
                 let p = (prior.nll(h)?.mean_all().op("prior term")?
                     * (*lambda / n_mod / width.max(1) as f64))
                     .op("prior term")?;

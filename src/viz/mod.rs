@@ -4,6 +4,7 @@
 //! Pure Rust; the `viz::` and `plot::` script namespaces live in `crate::script`.
 
 pub mod inverter;
+pub mod object_units;
 pub mod plot;
 pub mod retrieve;
 pub mod tsne;

@@ -202,7 +202,10 @@ pub fn synthplaces(o: &SynthOptions) -> Result<Dataset> {
         });
     }
     let content = Content {
-        object_names: world::objects().iter().map(|t| t.name.to_string()).collect(),
+        object_names: world::objects()
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect(),
         signatures: cats
             .iter()
             .map(|c| c.signature.iter().map(|&t| t as u16).collect())

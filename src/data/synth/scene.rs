@@ -188,8 +188,14 @@ impl Instance {
         for (k, o) in self.objects.iter().enumerate() {
             for part in &all[o.ty].parts {
                 let b = super::raster::part_box(o, part, G);
-                let (x0, x1) = (b[0].max(0.0) as usize, (b[2].ceil().max(0.0) as usize).min(G));
-                let (y0, y1) = (b[1].max(0.0) as usize, (b[3].ceil().max(0.0) as usize).min(G));
+                let (x0, x1) = (
+                    b[0].max(0.0) as usize,
+                    (b[2].ceil().max(0.0) as usize).min(G),
+                );
+                let (y0, y1) = (
+                    b[1].max(0.0) as usize,
+                    (b[3].ceil().max(0.0) as usize).min(G),
+                );
                 for y in y0..y1 {
                     for x in x0..x1 {
                         if super::raster::inside(part.prim, b, x as f32 + 0.5, y as f32 + 0.5) {

@@ -1258,8 +1258,10 @@ impl Category {
 /// from these, so context never points at another category. When the signatures use the whole
 /// vocabulary, every object.
 pub fn fillers(cats: &[Category]) -> Vec<usize> {
-    let used: std::collections::BTreeSet<usize> =
-        cats.iter().flat_map(|c| c.signature.iter().copied()).collect();
+    let used: std::collections::BTreeSet<usize> = cats
+        .iter()
+        .flat_map(|c| c.signature.iter().copied())
+        .collect();
     let free: Vec<usize> = (0..objects().len()).filter(|i| !used.contains(i)).collect();
     if free.is_empty() {
         (0..objects().len()).collect()
@@ -1290,10 +1292,17 @@ mod tests {
         assert_eq!(all.len(), 18 * SIGNATURE_SIZE);
         all.sort_unstable();
         all.dedup();
-        assert_eq!(all.len(), 18 * SIGNATURE_SIZE, "18 x 3 objects fit the 54 disjointly");
+        assert_eq!(
+            all.len(),
+            18 * SIGNATURE_SIZE,
+            "18 x 3 objects fit the 54 disjointly"
+        );
         // The same names give the same world; a bedroom takes the bed it is named after.
         let again = Category::world(&names);
-        assert!(w.iter().zip(&again).all(|(a, b)| a.signature == b.signature));
+        assert!(w
+            .iter()
+            .zip(&again)
+            .all(|(a, b)| a.signature == b.signature));
         assert!(Category::new("bedroom").signature.contains(&idx("bed")));
     }
 
