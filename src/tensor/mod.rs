@@ -51,6 +51,15 @@ pub fn to_f64_vec(t: &Tensor) -> Result<Vec<f64>> {
         .op("to_vec")
 }
 
+/// All elements of a tensor as f32, in row-major order (copied to the host).
+pub fn to_f32_vec(t: &Tensor) -> Result<Vec<f32>> {
+    use crate::error::Context;
+    t.flatten_all()
+        .and_then(|f| f.to_dtype(DType::F32))
+        .and_then(|f| f.to_vec1::<f32>())
+        .op("to_vec")
+}
+
 /// A dimension index that may be negative (counted from the end), checked against the rank.
 pub fn resolve_dim(op: &str, t: &Tensor, dim: i64) -> Result<usize> {
     let rank = t.rank() as i64;

@@ -19,7 +19,6 @@
 use crate::data::Dataset;
 use crate::error::{Context, Error, Result};
 use crate::eval::FeatureSet;
-use candle_core::{DType, Device};
 
 /// Options of [`object_units`].
 #[derive(Clone, Debug, PartialEq)]
@@ -101,12 +100,7 @@ pub fn object_units(f: &FeatureSet, ds: &Dataset, o: &ObjectUnitOpts) -> Result<
         ));
     }
     let s = dim / o.channels;
-    let x: Vec<f32> =
-        f.x.to_dtype(DType::F32)
-            .and_then(|t| t.to_device(&Device::Cpu))
-            .and_then(|t| t.flatten_all())
-            .and_then(|t| t.to_vec1())
-            .op(op)?;
+    let x = crate::tensor::to_f32_vec(&f.x)?;
     let mut mods = f.modality_names();
     let Some(pos) = mods.iter().position(|m| *m == o.real) else {
         return Err(Error::invalid(

@@ -25,7 +25,6 @@
 use crate::data::{text, Dataset, ModalityKind, Store};
 use crate::error::{Context, Error, Result};
 use crate::nn::{CrossModalNet, EncoderSpec, PixelArch};
-use candle_core::{DType, Device};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -438,12 +437,7 @@ pub fn top_units(net: &CrossModalNet, ds: &Dataset, o: &UnitOpts) -> Result<Unit
     let data = ds.only(&mods)?;
     let f = crate::eval::extract::features(net, &data, &o.layer, o.batch.max(1))?;
     let (_, dim) = f.x.dims2().op(op)?;
-    let x: Vec<f32> =
-        f.x.to_dtype(DType::F32)
-            .and_then(|t| t.to_device(&Device::Cpu))
-            .and_then(|t| t.flatten_all())
-            .and_then(|t| t.to_vec1())
-            .op(op)?;
+    let x = crate::tensor::to_f32_vec(&f.x)?;
     let grid = layer_grid(net, &o.layer, dim);
     let (channels, gh, gw) = grid;
     let s = gh * gw;

@@ -3,13 +3,16 @@
 //! paired samples show the same scene in different modalities.
 //!
 //! Draw (see docs/data.md for the reasons): 1–4 objects drawn from the category's signature
-//! (`SIGNATURE_COUNT`); 0–1 context objects from the world's fillers (objects in no signature); boxes follow each type's layout prior with every object at least
-//! `MIN_SIDE` on the side of its area; colours are the type's with hue/brightness jitter.
+//! (`SIGNATURE_COUNT`); 0–1 context objects from the world's fillers (objects in no
+//! signature); boxes follow each type's layout prior with every object at least `MIN_SIDE` on
+//! the side of its area; colours are the type's with hue/brightness jitter.
 //! Background colours and horizon follow the category's setting only when the world's
 //! `setting_cue` is on; otherwise every instance takes a setting at random, so the background
 //! says nothing about the category. Objects are sorted far to near.
 
 use super::world::{objects, Category, Place, Setting};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 /// How many signature objects a scene holds (uniform in this range, each drawn from the
 /// category's signature, so a kitchen may show two stoves and no fridge).
@@ -27,8 +30,6 @@ pub struct Context<'a> {
     /// Backgrounds and horizon follow the category's setting (a cue beside the objects).
     pub setting_cue: bool,
 }
-use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 
 /// One placed object; coordinates are fractions of the image side (y down).
 #[derive(Debug, Clone)]

@@ -1,11 +1,11 @@
 //! The SynthPlaces world: a shared vocabulary of object types (shape parts, colour, layout prior,
-//! sound signature, synonyms) and scene categories as distributions over that vocabulary.
+//! sound signature, synonyms) and scene categories defined by their signature objects.
 //!
-//! A category is a fixed function of its name (never of the data seed): its *setting* (home,
-//! public interior, urban, nature, water) comes from keywords of the name, its signature objects
-//! from object names inside the name plus a hash-chosen few of the setting's pool. Categories of
-//! one setting share most of their pool, so a bedroom and a hotel room both hold beds and lamps:
-//! objects alone rarely name the category, which is what makes chance retrieval low.
+//! A category is a fixed function of its name and of the other names of its world (never of the
+//! data seed): its *setting* (home, public interior, urban, nature, water) comes from keywords of
+//! the name; its three signature objects are the ones it prefers (object names inside its name,
+//! then its setting's pool, then the rest, in a hash order of the name) that no earlier category
+//! of the world took, so the categories of a world differ by content (`Category::world`).
 
 /// Where in the picture an object type lives (y is 0 at the top, 1 at the bottom).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1005,9 +1005,10 @@ impl Setting {
 pub struct Category {
     pub name: String,
     pub setting: Setting,
-    /// The signature objects (object-type indices): a scene of this category shows each with
-    /// probability `SIGNATURE_P`. Disjoint from the other categories' signatures of the same world
-    /// while the vocabulary allows (up to `objects().len() / SIGNATURE_SIZE` categories).
+    /// The signature objects (object-type indices): a scene of this category holds 1–4 objects
+    /// drawn from them (`scene::SIGNATURE_COUNT`). Disjoint from the other categories'
+    /// signatures of the same world while the vocabulary allows (up to
+    /// `objects().len() / SIGNATURE_SIZE` categories).
     pub signature: Vec<usize>,
 }
 
