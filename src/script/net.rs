@@ -211,6 +211,15 @@ pub mod net_api {
 
     /// How far the shared layers moved from `teacher` (the net this one started from): a map from
     /// layer (`fc6`, `fc7`, `fc8`) to ‖W − W_teacher‖ / ‖W_teacher‖ of its weight.
+    ///
+    /// ```rhai
+    /// let d = data::synthplaces(#{ categories: 2, per_category: 3, modalities: ["nat"], seed: 1 });
+    /// let t = nn::cross_modal(d, #{ fc6: 16, fc7: 16, seed: 1 });
+    /// let net = nn::cross_modal(d, #{ fc6: 16, fc7: 16, seed: 2, init: t });
+    /// assert(net.drift(t).fc7 == 0.0 && net.drift(t).fc8 == 0.0, "a fresh copy has not moved");
+    /// net.reset_classifier(5);
+    /// assert(net.drift(t).fc8 > 0.5 && net.drift(t).fc7 == 0.0, "only the classifier is new");
+    /// ```
     #[rhai_fn(global, pure, return_raw)]
     pub fn drift(net: &mut ScriptNet, teacher: ScriptNet) -> RhaiResult<rhai::Map> {
         guard("net.drift", || {
