@@ -221,3 +221,49 @@ fn recipes_reject_unknown_options_listing_the_valid_ones() {
         .eval("check_options(#{ a: 1 }, [\"a\", \"b\"], \"f\")")
         .is_ok());
 }
+
+#[test]
+fn tune_recipes_prints_its_choice_from_its_grids() {
+    let cache = std::env::temp_dir().join(format!("xmodal-tune-cache-{}", std::process::id()));
+    let mut args = vec!["run".to_string(), "scripts/tune_recipes.rhai".into()];
+    for kv in [
+        "categories=3",
+        "per_category=16",
+        "val=3",
+        "teacher_per=12",
+        "teacher_iters=4",
+        "teacher_lr=0.01",
+        "prior_per=10",
+        "iters=2",
+        "batch=2",
+        "k=2",
+        "fc=16",
+    ] {
+        args.push("--set".into());
+        args.push(kv.into());
+    }
+    let o = xmodal().env("XMODAL_CACHE", &cache).args(&args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let choice = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("choice: lr "))
+        .unwrap_or_else(|| panic!("no choice line:\n{stdout}"));
+    let lr: f64 = choice.split(',').next().unwrap().trim().parse().unwrap();
+    let lambda: f64 = choice
+        .split("lambda ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!([0.001, 0.003, 0.01, 0.03].contains(&lr), "{choice}");
+    assert!([0.01, 0.1, 1.0, 10.0].contains(&lambda), "{choice}");
+    // Every grid point was tried and reported.
+    assert_eq!(stdout.matches("  lr ").count(), 4, "{stdout}");
+    assert_eq!(stdout.matches("  λ ").count(), 4, "{stdout}");
+    let _ = std::fs::remove_dir_all(&cache);
+}

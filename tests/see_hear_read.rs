@@ -23,6 +23,8 @@ fn preset_tiny_prints_both_tables_with_valid_values() {
     let o = Command::new(env!("CARGO_BIN_EXE_xmodal"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("XMODAL_DEVICE")
+        // The pre-trained teacher is cached in this test's own folder, never the user's.
+        .env("XMODAL_CACHE", out.join("cache"))
         .args(["run", "scripts/see_hear_read.rhai", "--set", "preset=tiny"])
         .arg("--set")
         .arg(format!("out={}", out.display()))
