@@ -242,7 +242,11 @@ fn tune_recipes_prints_its_choice_from_its_grids() {
         args.push("--set".into());
         args.push(kv.into());
     }
-    let o = xmodal().env("XMODAL_CACHE", &cache).args(&args).output().unwrap();
+    let o = xmodal()
+        .env("XMODAL_CACHE", &cache)
+        .args(&args)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(
         o.status.success(),
