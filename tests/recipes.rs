@@ -16,6 +16,18 @@ fn xmodal() -> Command {
     c
 }
 
+/// The standard output of a command that must succeed (its output and errors shown otherwise).
+fn stdout_of_success(c: &mut Command) -> String {
+    let o = c.output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout
+}
+
 #[test]
 fn the_pretrained_teacher_is_cached_reused_and_keyed_by_the_world() {
     let cache = std::env::temp_dir().join(format!("xmodal-teacher-cache-{}", std::process::id()));
@@ -41,18 +53,8 @@ fn the_pretrained_teacher_is_cached_reused_and_keyed_by_the_world() {
     "#;
     let file = cache.with_extension("rhai");
     std::fs::write(&file, script).unwrap();
-    let o = xmodal()
-        .env("XMODAL_CACHE", &cache)
-        .arg("run")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success() && stdout.contains("ok"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let stdout = stdout_of_success(xmodal().env("XMODAL_CACHE", &cache).arg("run").arg(&file));
+    assert!(stdout.contains("ok"), "{stdout}");
     assert!(
         cache.join("teachers").read_dir().unwrap().count() >= 4,
         "two nets with sidecars and reports"
@@ -64,22 +66,16 @@ fn the_pretrained_teacher_is_cached_reused_and_keyed_by_the_world() {
 #[test]
 fn the_main_job_at_preset_tiny_prints_three_tables_with_valid_map() {
     let out = std::env::temp_dir().join(format!("xmodal-cmplaces-{}", std::process::id()));
-    let o = xmodal()
-        .args([
-            "run",
-            "scripts/cmplaces.rhai",
-            "--set",
-            "preset=tiny",
-            "--set",
-        ])
-        .arg(format!("out={}", out.display()))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
+    let stdout = stdout_of_success(
+        xmodal()
+            .args([
+                "run",
+                "scripts/cmplaces.rhai",
+                "--set",
+                "preset=tiny",
+                "--set",
+            ])
+            .arg(format!("out={}", out.display())),
     );
     for t in [
         "Table 1: cross-modal retrieval mAP",
@@ -175,13 +171,8 @@ fn see_hear_read_recipes_run_on_paired_data() {
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("shr.rhai");
     std::fs::write(&f, script).unwrap();
-    let o = xmodal().arg("run").arg(&f).output().unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success() && stdout.ends_with("ok\n"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let stdout = stdout_of_success(xmodal().arg("run").arg(&f));
+    assert!(stdout.ends_with("ok\n"), "{stdout}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -242,17 +233,7 @@ fn tune_recipes_prints_its_choice_from_its_grids() {
         args.push("--set".into());
         args.push(kv.into());
     }
-    let o = xmodal()
-        .env("XMODAL_CACHE", &cache)
-        .args(&args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let stdout = stdout_of_success(xmodal().env("XMODAL_CACHE", &cache).args(&args));
     let choice = stdout
         .lines()
         .find_map(|l| l.strip_prefix("choice: lr "))

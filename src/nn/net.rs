@@ -411,17 +411,22 @@ impl CrossModalNet {
     /// replaces a network's last layer for its new task (the BL-Ind baseline).
     pub fn reset_classifier(&self, seed: u64) -> Result<()> {
         let op = "net.reset_classifier";
-        let fresh = CrossModalNet::fresh(
-            &self.modalities,
+        // A fresh trunk drawn from `seed` the way `new` draws one (same names, same streams).
+        let drawn = VarMap::new();
+        let empty = VarBuilder::from_varmap(&VarMap::new(), self.dtype, &self.device);
+        let vb =
+            SeededStore::new(drawn.clone(), empty, seed).into_builder(self.dtype, &self.device);
+        let c = &self.cfg;
+        trunk(
+            self.pool5,
+            c.fc6,
+            c.fc7,
             self.classes,
-            &NetConfig {
-                seed,
-                ..self.cfg.clone()
-            },
-            self.dtype,
-            &self.device,
-        )?;
-        let theirs = fresh.varmap.data().lock().expect("varmap lock");
+            c.dropout,
+            vb.pp("shared"),
+        )
+        .op(op)?;
+        let theirs = drawn.data().lock().expect("varmap lock");
         let mine = self.varmap.data().lock().expect("varmap lock");
         for (name, var) in mine.iter().filter(|(n, _)| n.starts_with("shared.fc8.")) {
             var.set(theirs[name].as_tensor()).op(op)?;
